@@ -1,0 +1,199 @@
+//! HTTP API (axum). Handlers are thin: they validate the request into domain types, call
+//! the engine's merchant-scoped API on a blocking thread, and map errors to JSON bodies
+//! `{"error": {"code", "message"}}`.
+
+use crate::Error;
+use crate::engine::Engine;
+use crate::pipeline::{Clock, Question};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// An API error: status, machine-readable code, human message.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": { "code": self.code, "message": self.message } }))).into_response()
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let status = match &e {
+            Error::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
+            Error::UnknownMerchant(_) => StatusCode::NOT_FOUND,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %e, "request failed");
+        }
+        ApiError { status, code: e.code(), message: e.to_string() }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::BytesRejection(_) => ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "body_too_large",
+                message: "request body exceeds the configured limit (limits.max_body_bytes)".into(),
+            },
+            JsonRejection::MissingJsonContentType(_) => ApiError {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                code: "unsupported_media_type",
+                message: "send the body as application/json".into(),
+            },
+            other => ApiError { status: StatusCode::BAD_REQUEST, code: "invalid_json", message: other.body_text() },
+        }
+    }
+}
+
+type Shared = Arc<Engine>;
+
+/// `POST /v1/answer` and `/v1/search` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AskBody {
+    /// Merchant id.
+    pub merchant_id: String,
+    /// Question.
+    pub question: String,
+    /// Conversation id.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// Answer as of this RFC 3339 time instead of now.
+    #[serde(default)]
+    pub now: Option<String>,
+}
+
+/// `POST /v1/validate` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateBody {
+    /// Merchant id.
+    pub merchant_id: String,
+    /// Answer text to check.
+    pub answer: String,
+    /// The question it answers (context).
+    #[serde(default)]
+    pub question: Option<String>,
+    /// Check as of this RFC 3339 time instead of now.
+    #[serde(default)]
+    pub now: Option<String>,
+}
+
+/// Parses an optional RFC 3339 time; defaults to the wall clock (the edge is the only place
+/// that reads it).
+pub fn clock(now: Option<&str>) -> Result<Clock, Error> {
+    match now {
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s).map_err(|e| Error::invalid("now", format!("not an RFC 3339 time: {e}"))),
+        None => Ok(chrono::Local::now().fixed_offset()),
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: e.to_string() })?
+        .map_err(ApiError::from)
+}
+
+async fn answer(State(engine): State<Shared>, body: Result<Json<AskBody>, JsonRejection>) -> Result<impl IntoResponse, ApiError> {
+    let Json(b) = body?;
+    let max = engine.config().limits.max_question_chars;
+    let q = Question::new(&b.merchant_id, &b.question, b.session_id, max)?;
+    let at = clock(b.now.as_deref())?;
+    let e = engine.clone();
+    let r = blocking(move || e.answer(q, at)).await?;
+    Ok(Json(r))
+}
+
+async fn search(State(engine): State<Shared>, body: Result<Json<AskBody>, JsonRejection>) -> Result<impl IntoResponse, ApiError> {
+    let Json(b) = body?;
+    let max = engine.config().limits.max_question_chars;
+    let q = Question::new(&b.merchant_id, &b.question, b.session_id, max)?;
+    let at = clock(b.now.as_deref())?;
+    let e = engine.clone();
+    let r = blocking(move || e.search(q, at)).await?;
+    let u = &r.understood;
+    Ok(Json(json!({
+        "merchant_id": u.question.merchant_id,
+        "question": u.question.text,
+        "intent": u.intent,
+        "entities": u.entities,
+        "evidence": r.evidence,
+    })))
+}
+
+async fn validate(State(engine): State<Shared>, body: Result<Json<ValidateBody>, JsonRejection>) -> Result<impl IntoResponse, ApiError> {
+    let Json(b) = body?;
+    let limits = &engine.config().limits;
+    let answer = b.answer.trim().to_string();
+    if answer.is_empty() {
+        return Err(Error::invalid("answer", "must not be empty").into());
+    }
+    if answer.chars().count() > limits.max_answer_chars {
+        return Err(Error::invalid("answer", format!("is longer than {} characters", limits.max_answer_chars)).into());
+    }
+    let question = b.question.unwrap_or_default();
+    if question.chars().count() > limits.max_question_chars {
+        return Err(Error::invalid("question", format!("is longer than {} characters", limits.max_question_chars)).into());
+    }
+    let at = clock(b.now.as_deref())?;
+    let e = engine.clone();
+    let m = b.merchant_id.clone();
+    let v = blocking(move || e.validate(&m, &answer, &question, at)).await?;
+    Ok(Json(json!({ "merchant_id": b.merchant_id, "verdict": v.verdict, "claims": v.claims, "corrections": v.corrections, "corrected_answer": v.corrected_answer })))
+}
+
+async fn healthz(State(engine): State<Shared>) -> Result<impl IntoResponse, ApiError> {
+    let e = engine.clone();
+    let stats = blocking(move || e.stats()).await?;
+    Ok(Json(json!({ "status": "ok", "stats": stats })))
+}
+
+async fn not_found() -> ApiError {
+    ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: "no such route".into() }
+}
+
+/// The router with every route and the body-size limit.
+pub fn router(engine: Arc<Engine>) -> Router {
+    let limit = engine.config().limits.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/answer", post(answer))
+        .route("/v1/search", post(search))
+        .route("/v1/validate", post(validate))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(engine)
+}
+
+/// Serves the API on `listen` until ctrl-c.
+pub async fn serve(engine: Arc<Engine>, listen: &str) -> Result<(), Error> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| Error::Io { context: format!("bind {listen}"), source })?;
+    tracing::info!(%listen, "zhiku serving");
+    axum::serve(listener, router(engine))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|source| Error::Io { context: "serve".into(), source })
+}

@@ -1,0 +1,118 @@
+//! Configuration: defaults, then `zhiku.toml` (if present), then `ZHIKU_*` environment
+//! variables, then command-line flags (applied by `main`).
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Service configuration. Every path is relative to the working directory unless absolute.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Runtime data: oxigraph store, tantivy index, vector segments (`ZHIKU_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// The industry schema Turtle files (`ontology/`).
+    pub ontology_dir: PathBuf,
+    /// Demo data: `general/*.ttl` and `merchants/*.ttl` (`ingest/`).
+    pub ingest_dir: PathBuf,
+    /// minijinja templates (`prompts/`).
+    pub prompts_dir: PathBuf,
+    /// Index definitions (`indexes/`).
+    pub indexes_dir: PathBuf,
+    /// The embedding model folder (model_int8.onnx + tokenizer files), built by `make setup`.
+    pub model_dir: PathBuf,
+    /// The ONNX Runtime shared library (`ORT_DYLIB_PATH` is honoured when this is unset).
+    pub ort_dylib: Option<PathBuf>,
+    /// HTTP listen address.
+    pub listen: String,
+    /// Request limits.
+    pub limits: Limits,
+}
+
+/// Explicit request limits (documented in the README).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Limits {
+    /// Maximum HTTP request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Maximum question length, in characters.
+    pub max_question_chars: usize,
+    /// Maximum answer length for `/v1/validate`, in characters.
+    pub max_answer_chars: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_body_bytes: 64 * 1024, max_question_chars: 500, max_answer_chars: 4000 }
+    }
+}
+
+fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ZHIKU_CACHE") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    home.join(".cache").join("zhiku")
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let cache = cache_dir();
+        Config {
+            data_dir: PathBuf::from("data"),
+            ontology_dir: PathBuf::from("ontology"),
+            ingest_dir: PathBuf::from("ingest"),
+            prompts_dir: PathBuf::from("prompts"),
+            indexes_dir: PathBuf::from("indexes"),
+            model_dir: cache.join("models").join("me5-small"),
+            ort_dylib: None,
+            listen: "127.0.0.1:8080".to_string(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults ← `zhiku.toml` ← `ZHIKU_*` environment variables.
+    pub fn load() -> Result<Self, crate::Error> {
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file("zhiku.toml"))
+            .merge(Env::prefixed("ZHIKU_").split("__"))
+            .extract()
+            .map_err(|e| crate::Error::Config(e.to_string()))
+    }
+
+    /// A configuration for a project checkout at `root` with its data under `data_dir`
+    /// (used by tests and benches).
+    pub fn for_project(root: &std::path::Path, data_dir: PathBuf) -> Self {
+        let mut c = Config::load().unwrap_or_default();
+        c.data_dir = data_dir;
+        c.ontology_dir = root.join("ontology");
+        c.ingest_dir = root.join("ingest");
+        c.prompts_dir = root.join("prompts");
+        c.indexes_dir = root.join("indexes");
+        c
+    }
+
+    /// The ONNX Runtime library to load: config, then `ORT_DYLIB_PATH`, then the copy that
+    /// `make setup` installs from the PyPI `onnxruntime` wheel.
+    pub fn ort_library(&self) -> Option<PathBuf> {
+        if let Some(p) = &self.ort_dylib {
+            return Some(p.clone());
+        }
+        if let Some(p) = std::env::var_os("ORT_DYLIB_PATH") {
+            return Some(PathBuf::from(p));
+        }
+        let capi = cache_dir().join("py").join("onnxruntime").join("capi");
+        let entries = std::fs::read_dir(&capi).ok()?;
+        let mut libs: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("libonnxruntime.so"))
+            })
+            .collect();
+        libs.sort();
+        libs.pop()
+    }
+}

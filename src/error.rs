@@ -1,0 +1,67 @@
+//! The crate-wide error type. Each variant maps to one HTTP status and one machine-readable
+//! code (see [`Error::code`]).
+
+use crate::index::IndexError;
+use crate::store::StoreError;
+
+/// Errors of the service, as seen by callers of the library and the HTTP API.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request is malformed: a field is missing, empty, too long or of the wrong type.
+    #[error("invalid request: {field}: {message}")]
+    InvalidRequest {
+        /// The offending field.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The merchant id names no merchant graph.
+    #[error("unknown merchant: {0}")]
+    UnknownMerchant(String),
+    /// The knowledge store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An index (text, vector, embedding) failed.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// A template failed to render.
+    #[error("template error: {0}")]
+    Template(String),
+    /// Configuration is incomplete or inconsistent.
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// An I/O error outside the stores (reading an input file, for example).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The machine-readable error code returned by the HTTP API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidRequest { .. } => "invalid_request",
+            Error::UnknownMerchant(_) => "unknown_merchant",
+            Error::Store(_) => "store_error",
+            Error::Index(_) => "index_error",
+            Error::Template(_) => "template_error",
+            Error::Config(_) => "config_error",
+            Error::Io { .. } => "io_error",
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidRequest`].
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Error::InvalidRequest { field: field.to_string(), message: message.into() }
+    }
+}
+
+impl From<minijinja::Error> for Error {
+    fn from(e: minijinja::Error) -> Self {
+        Error::Template(e.to_string())
+    }
+}

@@ -1,0 +1,139 @@
+//! The `zhiku` command: serve, ingest, ask, eval.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+use zhiku::engine::{Engine, Seed};
+use zhiku::{Config, Question, eval};
+
+#[derive(Parser)]
+#[command(name = "zhiku", version, about = "知库: knowledge-graph RAG for e-commerce customer service")]
+struct Cli {
+    /// Data directory (oxigraph store, indexes); overrides ZHIKU_DATA_DIR.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (loads the demo data on first start).
+    Serve {
+        /// Listen address; overrides ZHIKU_LISTEN.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Do not load the seed data into an empty store.
+        #[arg(long)]
+        no_seed: bool,
+    },
+    /// (Re)load the ontology, the general layer and the demo merchants, and re-index.
+    Ingest,
+    /// Ask one question.
+    Ask {
+        /// Merchant id.
+        #[arg(long)]
+        merchant: String,
+        /// Answer as of this RFC 3339 time.
+        #[arg(long)]
+        now: Option<String>,
+        /// Print the whole JSON response.
+        #[arg(long)]
+        json: bool,
+        /// The question.
+        question: String,
+    },
+    /// Score QA, intent and validation sets.
+    Eval {
+        /// QA file (jsonl).
+        #[arg(long)]
+        qa: Option<PathBuf>,
+        /// Intent file (tsv).
+        #[arg(long)]
+        intents: Option<PathBuf>,
+        /// Validation file (jsonl).
+        #[arg(long)]
+        validation: Option<PathBuf>,
+        /// Print the misses.
+        #[arg(long)]
+        verbose: bool,
+        /// End with one JSON line of the figures.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tantivy=warn,ort=warn,qdrant_edge=error".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let mut config = Config::load()?;
+    if let Some(d) = cli.data_dir {
+        config.data_dir = d;
+    }
+    match cli.command {
+        Command::Serve { listen, no_seed } => {
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            let listen = config.listen.clone();
+            let engine = Arc::new(Engine::open(config, if no_seed { Seed::Never } else { Seed::IfEmpty })?);
+            tracing::info!(stats = %engine.stats()?, "ready");
+            let rt = tokio::runtime::Runtime::new().context("tokio runtime")?;
+            rt.block_on(zhiku::api::serve(engine, &listen))?;
+        }
+        Command::Ingest => {
+            let engine = Engine::open(config, Seed::Always)?;
+            println!("{}", engine.stats()?);
+        }
+        Command::Ask { merchant, now, json, question } => {
+            let engine = Engine::open(config, Seed::IfEmpty)?;
+            let at = zhiku::api::clock(now.as_deref())?;
+            let q = Question::new(&merchant, &question, None, engine.config().limits.max_question_chars)?;
+            let r = engine.answer(q, at)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!("{}", r.answer);
+                println!("intent={} verdict={:?} handoff={} citations={:?}", r.intent, r.verdict.verdict, r.handoff, r.citations.iter().map(|c| c.id.as_str()).collect::<Vec<_>>());
+            }
+        }
+        Command::Eval { qa, intents, validation, verbose, json } => {
+            let engine = Engine::open(config, Seed::IfEmpty)?;
+            let now = chrono::Local::now().fixed_offset();
+            let mut out = serde_json::Map::new();
+            println!("{:<12} {:>6}  {}", "set", "cases", "score");
+            if let Some(p) = qa {
+                let r = eval::run_qa(&engine, &p, now)?;
+                println!("{:<12} {:>6}  pass rate {:.3} ({} passed)", "qa", r.cases, r.passed as f64 / r.cases.max(1) as f64, r.passed);
+                if verbose {
+                    r.failures.iter().for_each(|(id, why)| println!("  FAIL {id}: {why}"));
+                }
+                out.insert("qa".into(), serde_json::json!({ "cases": r.cases, "passed": r.passed }));
+            }
+            if let Some(p) = intents {
+                let r = eval::run_intents(&engine, &p)?;
+                println!("{:<12} {:>6}  accuracy {:.3}", "intent", r.cases, r.accuracy);
+                if verbose {
+                    r.misses.iter().for_each(|(t, e, p)| println!("  MISS {t} expected={e} predicted={p}"));
+                }
+                out.insert("intent".into(), serde_json::json!({ "cases": r.cases, "accuracy": r.accuracy }));
+            }
+            if let Some(p) = validation {
+                let r = eval::run_validation(&engine, &p, now)?;
+                println!("{:<12} {:>6}  recall {:.3}  false-alarm rate {:.3}", "validation", r.cases, r.recall, r.false_alarm_rate);
+                if verbose {
+                    r.misses.iter().for_each(|(id, exp)| println!("  MISS {id} expected={exp}"));
+                }
+                out.insert("validation".into(), serde_json::json!({ "cases": r.cases, "recall": r.recall, "false_alarm_rate": r.false_alarm_rate }));
+            }
+            if json {
+                println!("{}", serde_json::Value::Object(out));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! The oxigraph store (RocksDB under the data dir) and its named graphs.
+
+use super::StoreError;
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode};
+use oxigraph::sparql::{QueryResults, QuerySolution, SparqlEvaluator};
+use oxigraph::store::Store;
+use std::path::Path;
+
+/// Named graph of the general e-commerce layer.
+pub const GENERAL_GRAPH: &str = "urn:zhiku:graph:general";
+/// Prefix of published industry-schema versions (`urn:zhiku:graph:schema:{version}`).
+pub const SCHEMA_GRAPH_PREFIX: &str = "urn:zhiku:graph:schema:";
+/// Prefix of merchant graphs (`urn:zhiku:graph:merchant:{merchant_id}`).
+pub const MERCHANT_GRAPH_PREFIX: &str = "urn:zhiku:graph:merchant:";
+/// The schema version the seed loader publishes.
+pub const SEED_SCHEMA_VERSION: u32 = 1;
+
+/// The knowledge layer a fact or passage comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    /// General e-commerce knowledge.
+    General,
+    /// The industry schema (ontology).
+    Schema,
+    /// A merchant's private graph.
+    Merchant,
+}
+
+/// The graph store. Cloning is cheap (oxigraph's `Store` is reference-counted).
+#[derive(Clone)]
+pub struct GraphStore {
+    store: Store,
+}
+
+/// Checks a merchant id: 1–64 characters of `a-z0-9-_`.
+pub fn validate_merchant_id(id: &str) -> Result<(), StoreError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok { Ok(()) } else { Err(StoreError::InvalidMerchantId(id.to_string())) }
+}
+
+/// The named graph of a merchant.
+pub fn merchant_graph(merchant_id: &str) -> Result<NamedNode, StoreError> {
+    validate_merchant_id(merchant_id)?;
+    Ok(NamedNode::new_unchecked(format!("{MERCHANT_GRAPH_PREFIX}{merchant_id}")))
+}
+
+/// The named graph of a published schema version.
+pub fn schema_graph(version: u32) -> NamedNode {
+    NamedNode::new_unchecked(format!("{SCHEMA_GRAPH_PREFIX}{version}"))
+}
+
+/// The general layer's named graph.
+pub fn general_graph() -> NamedNode {
+    NamedNode::new_unchecked(GENERAL_GRAPH)
+}
+
+impl GraphStore {
+    /// Opens (or creates) the RocksDB-backed store in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::Io { context: format!("create {}", dir.display()), source })?;
+        Ok(GraphStore { store: Store::open(dir)? })
+    }
+
+    /// Replaces the content of `graph` with the Turtle document `data` atomically: the
+    /// document is parsed completely before anything is written, and a parse error leaves
+    /// the graph untouched.
+    pub fn replace_graph_turtle(&self, graph: NamedNodeRef<'_>, name: &str, data: &[u8]) -> Result<usize, StoreError> {
+        let quads = parse_turtle(graph, name, data)?;
+        let n = quads.len();
+        let mut tx = self.store.start_transaction()?;
+        tx.clear_graph(graph)?;
+        for q in &quads {
+            tx.insert(q.as_ref());
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Appends Turtle files to `graph` in one transaction (used for multi-file layers).
+    pub fn replace_graph_files(&self, graph: NamedNodeRef<'_>, files: &[std::path::PathBuf]) -> Result<usize, StoreError> {
+        let mut all = Vec::new();
+        for f in files {
+            let data = std::fs::read(f)
+                .map_err(|source| StoreError::Io { context: format!("read {}", f.display()), source })?;
+            all.extend(parse_turtle(graph, &f.display().to_string(), &data)?);
+        }
+        let n = all.len();
+        let mut tx = self.store.start_transaction()?;
+        tx.clear_graph(graph)?;
+        for q in &all {
+            tx.insert(q.as_ref());
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Merchant ids that have a graph.
+    pub fn merchant_ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut ids = Vec::new();
+        for g in self.store.named_graphs() {
+            if let NamedOrBlankNode::NamedNode(n) = g? {
+                if let Some(id) = n.as_str().strip_prefix(MERCHANT_GRAPH_PREFIX) {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Whether a merchant graph exists.
+    pub fn has_merchant(&self, merchant_id: &str) -> Result<bool, StoreError> {
+        let g = merchant_graph(merchant_id)?;
+        Ok(self.store.contains_named_graph(g.as_ref())?)
+    }
+
+    /// Number of quads in `graph`.
+    pub fn graph_len(&self, graph: NamedNodeRef<'_>) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for q in self.store.quads_for_pattern(None, None, None, Some(graph.into())) {
+            q?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Runs a SELECT query whose default graph is the union of `graphs` and whose `GRAPH`
+    /// clauses can reach only `graphs`. This is the only query entry point; callers get a
+    /// restricted dataset and cannot widen it from the query text.
+    pub(crate) fn select_in(&self, graphs: &[NamedNode], query: &str) -> Result<Vec<QuerySolution>, StoreError> {
+        // oxigraph is built without its HTTP client, so `SERVICE` cannot reach anything.
+        let mut prepared = SparqlEvaluator::new()
+            .parse_query(query)
+            .map_err(|e| StoreError::Query(e.to_string()))?;
+        prepared.dataset_mut().set_default_graph(graphs.iter().cloned().map(GraphName::from).collect());
+        prepared
+            .dataset_mut()
+            .set_available_named_graphs(graphs.iter().cloned().map(NamedOrBlankNode::from).collect());
+        match prepared.on_store(&self.store).execute().map_err(|e| StoreError::Query(e.to_string()))? {
+            QueryResults::Solutions(solutions) => {
+                let mut out = Vec::new();
+                for s in solutions {
+                    out.push(s.map_err(|e| StoreError::Query(e.to_string()))?);
+                }
+                Ok(out)
+            }
+            _ => Err(StoreError::Query("expected a SELECT query".to_string())),
+        }
+    }
+}
+
+fn parse_turtle(graph: NamedNodeRef<'_>, name: &str, data: &[u8]) -> Result<Vec<oxigraph::model::Quad>, StoreError> {
+    let parser = RdfParser::from_format(RdfFormat::Turtle)
+        .without_named_graphs()
+        .with_default_graph(graph)
+        .rename_blank_nodes();
+    parser
+        .for_slice(data)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::Parse { file: name.to_string(), message: e.to_string() })
+}

@@ -1,0 +1,93 @@
+//! The knowledge store: three oxigraph layers as named graphs (DESIGN.md §2) and the
+//! one merchant-scoped view through which every read of merchant data goes.
+
+pub mod graph;
+pub mod merchant;
+pub mod ontology;
+pub mod passages;
+
+pub use graph::{GraphStore, Layer};
+pub use merchant::{MerchantFacts, MerchantView};
+pub use ontology::Ontology;
+pub use passages::Passage;
+
+/// Errors of the knowledge store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// oxigraph storage failed.
+    #[error("graph storage: {0}")]
+    Storage(#[from] oxigraph::store::StorageError),
+    /// An RDF file failed to parse (the message names the line and column).
+    #[error("{file}: {message}")]
+    Parse {
+        /// The file or input name.
+        file: String,
+        /// Parser message with position.
+        message: String,
+    },
+    /// A SPARQL query failed.
+    #[error("sparql: {0}")]
+    Query(String),
+    /// A merchant id is not well-formed.
+    #[error("invalid merchant id {0:?}: use 1-64 characters a-z, 0-9, '-' or '_'")]
+    InvalidMerchantId(String),
+    /// The merchant has no graph.
+    #[error("unknown merchant {0}")]
+    UnknownMerchant(String),
+    /// File-system error.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being read or written.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl GraphStore {
+    /// The one function that builds a merchant-scoped view: the general layer, the
+    /// published schema and `merchant_id`'s own graph. Every read of merchant data goes
+    /// through the view it returns.
+    pub fn scoped(&self, merchant_id: &str) -> Result<MerchantView, StoreError> {
+        graph::validate_merchant_id(merchant_id)?;
+        if !self.has_merchant(merchant_id)? {
+            return Err(StoreError::UnknownMerchant(merchant_id.to_string()));
+        }
+        MerchantView::new(self.clone(), merchant_id, graph::SEED_SCHEMA_VERSION)
+    }
+}
+
+/// Merchant facts through the scoped view, cached per merchant. An import invalidates the
+/// merchant's entry.
+#[derive(Clone)]
+pub struct Knowledge {
+    graph: GraphStore,
+    cache: moka::sync::Cache<String, std::sync::Arc<MerchantFacts>>,
+}
+
+impl Knowledge {
+    /// Wraps a graph store.
+    pub fn new(graph: GraphStore) -> Self {
+        Knowledge { graph, cache: moka::sync::Cache::new(1024) }
+    }
+
+    /// The merchant's facts (cached).
+    pub fn facts(&self, merchant_id: &str) -> Result<std::sync::Arc<MerchantFacts>, StoreError> {
+        if let Some(f) = self.cache.get(merchant_id) {
+            return Ok(f);
+        }
+        let f = std::sync::Arc::new(self.graph.scoped(merchant_id)?.facts()?);
+        self.cache.insert(merchant_id.to_string(), f.clone());
+        Ok(f)
+    }
+
+    /// Drops the cached facts of a merchant.
+    pub fn invalidate(&self, merchant_id: &str) {
+        self.cache.invalidate(merchant_id);
+    }
+
+    /// The underlying graph store.
+    pub fn graph(&self) -> &GraphStore {
+        &self.graph
+    }
+}

@@ -1,0 +1,95 @@
+//! Entity linking: the merchant's products found in a question, by exact match of names,
+//! name parts, SKUs and brands (aho-corasick), then by weighted term overlap with product
+//! names for paraphrases ("烟酰胺精华" → "烟酰胺亮肤精华液").
+
+use crate::pipeline::Entity;
+use crate::store::{MerchantFacts, Ontology};
+use crate::text::{fold, terms};
+use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::HashMap;
+
+/// Minimum overlap score for a fuzzy link.
+const MIN_SCORE: f32 = 0.34;
+/// Keep links within this fraction of the best one.
+const KEEP_RATIO: f32 = 0.75;
+
+/// Links the products of `facts` mentioned in `question`, best first.
+pub fn link_products(question: &str, facts: &MerchantFacts, _ontology: &Ontology) -> Vec<Entity> {
+    let q = fold(question);
+    let mut scores: HashMap<usize, (f32, String)> = HashMap::new();
+
+    // 1. Exact aliases: SKU, full name, whitespace-separated name parts (≥ 2 chars).
+    let mut patterns = Vec::new();
+    let mut owners = Vec::new();
+    for (i, p) in facts.products.iter().enumerate() {
+        let mut aliases = vec![fold(&p.name)];
+        if let Some(sku) = &p.sku {
+            aliases.push(fold(sku));
+        }
+        for part in p.name.split_whitespace() {
+            aliases.push(fold(part));
+        }
+        for a in aliases {
+            if a.chars().count() >= 2 {
+                patterns.push(a);
+                owners.push(i);
+            }
+        }
+    }
+    if let Ok(ac) = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&patterns) {
+        for m in ac.find_iter(&q) {
+            let i = owners[m.pattern().as_usize()];
+            let pat = &patterns[m.pattern().as_usize()];
+            // A part shared by several products (a series name) is weaker than a unique one.
+            let sharers = patterns.iter().zip(&owners).filter(|(p, _)| *p == pat).count().max(1);
+            let s = 1.0 / sharers as f32;
+            for (j, _) in patterns.iter().zip(&owners).filter(|(p, _)| *p == pat).map(|(_, o)| (*o, ())) {
+                let e = scores.entry(j).or_insert((0.0, String::new()));
+                if s > e.0 {
+                    *e = (s, pat.clone());
+                }
+            }
+            let _ = i;
+        }
+    }
+
+    // 2. Term overlap with names, weighted by how rare a term is among the merchant's names.
+    let name_terms: Vec<Vec<String>> = facts.products.iter().map(|p| terms(&p.name)).collect();
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for ts in &name_terms {
+        for t in ts {
+            *df.entry(t.as_str()).or_default() += 1;
+        }
+    }
+    let n = facts.products.len().max(1) as f32;
+    let idf = |t: &str| ((n + 1.0) / (*df.get(t).unwrap_or(&0) as f32 + 0.5)).ln().max(0.05);
+    let qt = terms(question);
+    for (i, ts) in name_terms.iter().enumerate() {
+        let total: f32 = ts.iter().map(|t| idf(t)).sum();
+        if total <= 0.0 {
+            continue;
+        }
+        let hits: Vec<&String> = ts.iter().filter(|t| qt.contains(t)).collect();
+        if hits.is_empty() {
+            continue;
+        }
+        let matched: f32 = hits.iter().map(|t| idf(t)).sum();
+        // Absolute specificity of what matched, tempered by how much of the name it covers
+        // (shoppers name products by a fragment: "213口红", "烟酰胺精华").
+        let s = (matched / (matched + 2.0)) * (0.5 + 0.5 * (matched / total).sqrt());
+        let e = scores.entry(i).or_insert((0.0, String::new()));
+        if s > e.0 {
+            *e = (s, hits.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(""));
+        }
+    }
+
+    let best = scores.values().map(|v| v.0).fold(0.0f32, f32::max);
+    let mut out: Vec<Entity> = scores
+        .into_iter()
+        .filter(|(_, (s, _))| *s >= MIN_SCORE && *s >= best * KEEP_RATIO)
+        .map(|(i, (s, m))| Entity { iri: facts.products[i].iri.clone(), name: facts.products[i].name.clone(), matched: m, score: s.min(1.0) })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.iri.cmp(&b.iri)));
+    out.truncate(4);
+    out
+}
