@@ -149,7 +149,7 @@ pub fn run_qa(engine: &Engine, path: &Path, default_now: Clock) -> Result<QaRepo
         }
         match verdict {
             Ok(()) => r.passed += 1,
-            Err(why) => r.failures.push((c.id, format!("{why}; answer: {}", resp.answer))),
+            Err(why) => r.failures.push((c.id, format!("{why}; intent {} entities {:?}; answer: {}", resp.intent, resp.entities.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), resp.answer))),
         }
     }
     Ok(r)

@@ -778,6 +778,21 @@ fn fresh_paraphrases() {
             "风衣怎么选码",
             "经典中长款风衣尺码标准，按平时穿的码选就行，M码衣长约105cm～",
         ),
+        (
+            "m-apparel",
+            "棉麻裙什么面料",
+            "棉麻V领衬衫连衣裙的面料是亚麻和棉混纺，透气吸汗～",
+        ),
+        (
+            "m-apparel",
+            "眼罩什么材质",
+            "真丝眼罩是100%桑蚕丝的，22姆米，香槟色和黑色可选～",
+        ),
+        (
+            "m-beauty",
+            "吹风机什么颜色",
+            "高速负离子吹风机是雾粉色的，附赠两个风嘴～",
+        ),
     ];
     let pass_dated: &[(&str, &str, &str, &str)] = &[
         (
@@ -857,6 +872,19 @@ fn fresh_paraphrases() {
             "",
         ),
         ("m-apparel", "几天能到", "发货后一般2-3天送达～", ""),
+        (
+            "m-apparel",
+            "碎花裙什么面料",
+            "法式碎花茶歇连衣裙是纯棉面料，夏天穿很舒服～",
+            "",
+        ),
+        ("m-beauty", "吹风机什么颜色", "高速负离子吹风机颜色是星空灰色～", ""),
+        (
+            "m-digital",
+            "充电器几个口",
+            "极客派65W氮化镓三口充电器是三个USB-C口～",
+            "",
+        ),
     ];
     let mut bad = Vec::new();
     for (m, q, a) in pass {
@@ -971,4 +999,63 @@ fn general_rules_stated_as_such_are_not_shop_claims() {
         wall_now(),
     );
     assert!(contradicted(&v, ClaimKind::Days), "{}", show(&v));
+}
+
+#[test]
+fn material_names() {
+    let v = check("亚麻衬衫是真丝面料，很有垂感。", "衬衫什么面料");
+    assert!(contradicted(&v, ClaimKind::Attribute), "{}", show(&v));
+    // 纯棉 for a linen-cotton blend is wrong too.
+    let v = check("亚麻衬衫是纯棉面料，透气舒服。", "衬衫什么面料");
+    assert!(contradicted(&v, ClaimKind::Attribute), "{}", show(&v));
+    let v = check("亚麻衬衫的面料是亚麻和棉混纺，透气舒服。", "衬衫什么面料");
+    assert_eq!(v.verdict, Verdict::Pass, "{}", show(&v));
+    // No material listed for the product: nothing to contradict.
+    let v = check("不锈钢电热水壶1.7L内胆是不锈钢材质。", "热水壶什么材质");
+    assert_eq!(v.verdict, Verdict::Pass, "{}", show(&v));
+}
+
+/// Truncated and odd inputs never panic (the validator slices text by byte offsets).
+#[test]
+fn never_panics_on_truncated_or_odd_text() {
+    let l = loaded();
+    let text = std::fs::read_to_string(eval_file("validation_dev.jsonl")).expect("validation_dev.jsonl");
+    let prepared: HashMap<&str, zhiku::validate::check::Prepared> = ["m-beauty", "m-digital", "m-apparel"]
+        .iter()
+        .map(|m| {
+            (
+                *m,
+                zhiku::validate::check::Prepared::new(l.facts[*m].clone(), &l.ontology),
+            )
+        })
+        .collect();
+    let now = wall_now();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let case: serde_json::Value = serde_json::from_str(line).expect("json");
+        let p = &prepared[case["merchant_id"].as_str().unwrap_or("m-beauty")];
+        let answer = case["answer"].as_str().unwrap_or_default();
+        let question = case["question"].as_str().unwrap_or_default();
+        for (i, _) in answer.char_indices().step_by(2) {
+            let _ = p.validate(&answer[..i], question, now);
+            let _ = p.validate(&answer[i..], &answer[..i], now);
+        }
+    }
+    for odd in [
+        "",
+        " ",
+        "～～～",
+        "¥",
+        "满",
+        "满减",
+        "（（（",
+        "）",
+        "9:",
+        "12:60-25:99",
+        "-5天",
+        "0元",
+        "１２３４５６７８９０元",
+        "🎉🎉",
+    ] {
+        let _ = prepared["m-beauty"].validate(odd, odd, now);
+    }
 }

@@ -5,6 +5,7 @@ use crate::pipeline::{Clock, Drafted, Evidence, Generator, Retrieved};
 use crate::prompts::money;
 use crate::store::merchant::{Availability, Product, PromotionStatus};
 use crate::store::ontology::HandoffRule;
+use crate::store::Layer;
 use crate::store::passages::PassageKind;
 use crate::store::{MerchantFacts, Ontology};
 use crate::text::{clauses, fold, terms};
@@ -40,6 +41,9 @@ pub struct IntentAnswer {
     /// The question asks for an attribute: answer with matching attributes or hand off.
     #[serde(default)]
     pub attribute: bool,
+    /// Without a named product, recommend products matching the need.
+    #[serde(default)]
+    pub recommend: bool,
 }
 
 /// `prompts/answer/intents.toml`.
@@ -133,7 +137,7 @@ impl TemplateGenerator {
                 let ct = terms(&c);
                 let term_hits = qt.iter().filter(|t| ct.contains(t)).count();
                 let s = if label_hit { 2.0 } else { 0.0 } + term_hits as f32;
-                (label_hit || term_hits >= 2).then_some((s, c))
+                (label_hit || term_hits >= 1).then_some((s, c))
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -158,6 +162,9 @@ impl TemplateGenerator {
         let facts = &u.facts;
         let products: Vec<&Product> = u.entities.iter().filter_map(|e| facts.product(&e.iri)).collect();
         if products.is_empty() {
+            if cfg.recommend {
+                return self.recommend(r);
+            }
             if cfg.needs_product {
                 return self.handoff("no_product", "");
             }
@@ -189,14 +196,15 @@ impl TemplateGenerator {
             .collect();
         let mut extra = String::new();
         if mode == "attribute" && !any_snippet {
-            // Not published as an attribute: a FAQ entry about this product may still answer.
-            if let Some((e, text)) = self.best_faq_mentioning(r, shown[0]) {
-                extra = text;
-                citations.push(e.id.clone());
-            } else if cfg.needs_product {
-                return self.handoff("no_attribute", &shown[0].name);
-            } else {
-                return self.faq_answer(r);
+            // Not published as an attribute: a FAQ entry about this product and this topic may
+            // still answer; otherwise the shop has not said, and a human must.
+            match self.best_faq_mentioning(r, shown[0]) {
+                Some((e, text)) if self.on_topic(&u.question.text, &shown[0].name, &text) => {
+                    extra = text;
+                    citations.push(e.id.clone());
+                }
+                _ if cfg.needs_product => return self.handoff("no_attribute", &shown[0].name),
+                _ => return self.faq_answer_on(r, false),
             }
         }
         if mode == "restock" && views.iter().any(|v| v.availability == Availability::OutOfStock) {
@@ -213,6 +221,23 @@ impl TemplateGenerator {
         }
         let answer = self.env.get_template("answer/product.j2")?.render(context! { products => views, mode, extra })?;
         Ok(Draft { answer: tidy(&answer), citations, handoff: None })
+    }
+
+    /// Whether `text` speaks to the question's topic beyond the product's name.
+    fn on_topic(&self, question: &str, product_name: &str, text: &str) -> bool {
+        let q = fold(question);
+        let f = fold(text);
+        let label_hit = self.ontology.attributes.iter().any(|c| {
+            c.labels.iter().any(|l| {
+                let l = fold(l);
+                !l.is_empty() && q.contains(&l)
+            }) && c.labels.iter().any(|l| {
+                let l = fold(l);
+                !l.is_empty() && f.contains(&l)
+            })
+        });
+        let tt = terms(text);
+        label_hit || self.topic_terms(question, &terms(product_name)).iter().any(|t| tt.contains(t))
     }
 
     /// The FAQ / policy evidence sentence that best mentions a product, if any.
@@ -238,22 +263,53 @@ impl TemplateGenerator {
     }
 
     fn faq_answer(&self, r: &Retrieved) -> Result<Draft, Error> {
+        self.faq_answer_on(r, true)
+    }
+
+    /// The FAQ answer; with `loose`, the closest merchant passage answers even when it shares
+    /// no topic term with the question.
+    fn faq_answer_on(&self, r: &Retrieved, loose: bool) -> Result<Draft, Error> {
         let facts = &r.understood.facts;
         let qt = self.topic_terms(&r.understood.question.text, &[]);
-        let usable: Vec<&Evidence> = r
-            .evidence
-            .iter()
-            .filter(|e| matches!(e.kind, PassageKind::Faq | PassageKind::Policy | PassageKind::Shipping | PassageKind::Shop | PassageKind::General | PassageKind::Product))
-            .filter(|e| {
-                let et = terms(&e.text);
-                qt.iter().any(|t| et.contains(t))
-            })
-            .collect();
+        let answers = |e: &&Evidence| !matches!(e.kind, PassageKind::Product | PassageKind::Promotion);
+        let topical = |e: &&Evidence| {
+            let et = terms(&e.text);
+            qt.iter().any(|t| et.contains(t))
+        };
+        // The merchant's own knowledge first; the general layer only when the merchant says
+        // nothing on the topic; then the semantically closest merchant passage.
+        let merchant: Vec<&Evidence> =
+            r.evidence.iter().filter(answers).filter(|e| e.layer == Layer::Merchant).filter(topical).collect();
+        let usable: Vec<&Evidence> = if !merchant.is_empty() {
+            merchant
+        } else {
+            let general: Vec<&Evidence> = r.evidence.iter().filter(answers).filter(topical).collect();
+            if !general.is_empty() || !loose {
+                general
+            } else {
+                r.evidence
+                    .iter()
+                    .filter(answers)
+                    .filter(|e| e.layer == Layer::Merchant && e.sources.iter().any(|s| s == "vector"))
+                    .take(1)
+                    .collect()
+            }
+        };
         let Some(first) = usable.first() else { return self.handoff("no_answer", "") };
-        let mut parts = vec![faq_body(first, facts)];
-        let mut citations = vec![first.id.clone()];
+        let mut parts = Vec::new();
+        let mut citations = Vec::new();
+        // A named product that is not simply in stock changes most answers: say so first.
+        if let Some(p) = r.understood.entities.first().and_then(|e| facts.product(&e.iri)) {
+            if p.offer.as_ref().is_some_and(|o| o.availability != Availability::InStock) {
+                let view = self.product_view(p, Vec::new());
+                parts.push(tidy(&self.env.get_template("answer/product.j2")?.render(context! { products => vec![view], mode => "status", extra => "" })?));
+                citations.extend(r.evidence.iter().filter(|e| e.subject == p.iri).map(|e| e.id.clone()));
+            }
+        }
+        parts.push(faq_body(first, facts));
+        citations.push(first.id.clone());
         if let Some(second) = usable.get(1) {
-            if second.score >= first.score * 0.85 && second.kind != PassageKind::Product && first.kind != PassageKind::General {
+            if second.score >= first.score * 0.85 && second.layer == first.layer {
                 parts.push(faq_body(second, facts));
                 citations.push(second.id.clone());
             }
@@ -261,6 +317,41 @@ impl TemplateGenerator {
         let parts: Vec<String> = parts.into_iter().map(|p| if p.ends_with(['。', '！', '？', '～']) { p } else { format!("{p}。") }).collect();
         let answer = self.env.get_template("answer/faq.j2")?.render(context! { parts })?;
         Ok(Draft { answer: tidy(&answer), citations, handoff: None })
+    }
+
+    /// Products matching a need (recommendation without a named product): category,
+    /// attributes and description sharing topic terms with the question.
+    fn recommend(&self, r: &Retrieved) -> Result<Draft, Error> {
+        let u = &r.understood;
+        let qt = self.topic_terms(&u.question.text, &[]);
+        let mut scored: Vec<(usize, &Product, Vec<String>)> = Vec::new();
+        for p in &u.facts.products {
+            let mut snippets = Vec::new();
+            let mut hits = 0;
+            let mut texts: Vec<String> = p.properties.iter().map(|(k, v)| format!("{k}：{v}")).collect();
+            texts.extend(p.category.iter().cloned());
+            texts.extend(p.description.iter().flat_map(|d| clauses(d).into_iter().map(str::to_string).collect::<Vec<_>>()));
+            texts.push(p.name.clone());
+            for t in texts {
+                let tt = terms(&t);
+                let h = qt.iter().filter(|q| tt.contains(q)).count();
+                if h > 0 {
+                    hits += h;
+                    if snippets.len() < 2 && t != p.name && p.category.as_deref() != Some(t.as_str()) {
+                        snippets.push(t);
+                    }
+                }
+            }
+            if hits >= 2 && p.offer.as_ref().is_none_or(|o| o.availability != Availability::OutOfStock) {
+                scored.push((hits, p, snippets));
+            }
+        }
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+        let Some(best) = scored.first().map(|s| s.0) else { return self.handoff("no_product", "") };
+        let views: Vec<ProductView> =
+            scored.into_iter().filter(|s| s.0 == best).take(3).map(|(_, p, sn)| self.product_view(p, sn)).collect();
+        let answer = self.env.get_template("answer/product.j2")?.render(context! { products => views, mode => "recommend", extra => "" })?;
+        Ok(Draft { answer: tidy(&answer), citations: Vec::new(), handoff: None })
     }
 
     fn promotion_answer(&self, r: &Retrieved, at: Clock) -> Result<Draft, Error> {

@@ -11,12 +11,13 @@ use std::collections::HashMap;
 /// Minimum overlap score for a fuzzy link.
 const MIN_SCORE: f32 = 0.34;
 /// Keep links within this fraction of the best one.
-const KEEP_RATIO: f32 = 0.75;
+const KEEP_RATIO: f32 = 0.5;
 
 /// Links the products of `facts` mentioned in `question`, best first.
 pub fn link_products(question: &str, facts: &MerchantFacts, _ontology: &Ontology) -> Vec<Entity> {
     let q = fold(question);
     let mut scores: HashMap<usize, (f32, String)> = HashMap::new();
+    let mut exact: HashMap<usize, (f32, String)> = HashMap::new();
 
     // 1. Exact aliases: SKU, full name, whitespace-separated name parts (≥ 2 chars).
     let mut patterns = Vec::new();
@@ -37,19 +38,26 @@ pub fn link_products(question: &str, facts: &MerchantFacts, _ontology: &Ontology
         }
     }
     if let Ok(ac) = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&patterns) {
+        // Each distinct alias found adds 1/(number of products sharing it) to its products:
+        // a series name shared by several products is weaker than a unique model name.
+        let mut seen: Vec<usize> = Vec::new();
         for m in ac.find_iter(&q) {
-            let i = owners[m.pattern().as_usize()];
             let pat = &patterns[m.pattern().as_usize()];
-            // A part shared by several products (a series name) is weaker than a unique one.
-            let sharers = patterns.iter().zip(&owners).filter(|(p, _)| *p == pat).count().max(1);
-            let s = 1.0 / sharers as f32;
-            for (j, _) in patterns.iter().zip(&owners).filter(|(p, _)| *p == pat).map(|(_, o)| (*o, ())) {
-                let e = scores.entry(j).or_insert((0.0, String::new()));
-                if s > e.0 {
-                    *e = (s, pat.clone());
+            let owners_of: Vec<usize> =
+                patterns.iter().zip(&owners).filter(|(p, _)| *p == pat).map(|(_, o)| *o).collect();
+            let mut distinct = owners_of.clone();
+            distinct.sort();
+            distinct.dedup();
+            let s = 1.0 / distinct.len().max(1) as f32;
+            for j in distinct {
+                if seen.contains(&(j * 1_000_000 + m.pattern().as_usize())) {
+                    continue;
                 }
+                seen.push(j * 1_000_000 + m.pattern().as_usize());
+                let e = exact.entry(j).or_insert((0.0, String::new()));
+                e.0 += s;
+                e.1.push_str(pat);
             }
-            let _ = i;
         }
     }
 
@@ -83,6 +91,12 @@ pub fn link_products(question: &str, facts: &MerchantFacts, _ontology: &Ontology
         }
     }
 
+    for (i, (s, m)) in exact {
+        let e = scores.entry(i).or_insert((0.0, String::new()));
+        if s > e.0 {
+            *e = (s, m);
+        }
+    }
     let best = scores.values().map(|v| v.0).fold(0.0f32, f32::max);
     let mut out: Vec<Entity> = scores
         .into_iter()

@@ -8,8 +8,8 @@
 
 use super::claims::{
     Candidate, Claim, ClaimKind, ClaimStatus, DateMention, Lexicon, Mention, Normed, Parsed, Payer, ProductIndex,
-    PromoClaim, Stance, StockClaim, Val, What, blank_ranges, canon, cond_terms, is_attr_dur_key, mentions, neg_marker,
-    parse, payer_in, same_type, same_value, segment, stance, term_set,
+    PromoClaim, Stance, StockClaim, Val, What, blank_ranges, canon, cond_terms, is_attr_dur_key, material_listed,
+    materials_in, mentions, neg_marker, parse, payer_in, same_type, same_value, segment, stance, term_set,
 };
 use crate::store::merchant::{Availability, PromotionStatus};
 use crate::store::{MerchantFacts, Ontology};
@@ -850,6 +850,9 @@ fn check_shop_value(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
             }
         }
     }
+    if let Some(iri) = quoted(cx, c, m) {
+        return supported(Some(iri));
+    }
     // 满减 pairs: the same threshold with another amount.
     let mut best: Option<(f64, String, String)> = None;
     for f in fb.sentences.iter().filter(|f| contra_scope(f)) {
@@ -913,6 +916,33 @@ fn general_supports(cx: &Ctx, m: &Mention) -> bool {
     })
 }
 
+/// An answer clause that quotes a merchant sentence holding the same value is true as quoted,
+/// whatever product the clause seems to be about.
+fn quoted(cx: &Ctx, c: &Candidate, m: &Mention) -> Option<String> {
+    let ct = &cx.clause_terms[c.sentence][c.clause];
+    if ct.len() < 5 {
+        return None;
+    }
+    // Another product's own statement is no quote for this one.
+    let in_scope = |f: &FactSentence| match &f.scope {
+        Scope::Own(p) => c.subjects.is_empty() || c.subjects.contains(p),
+        Scope::Tagged(ps) => c.subjects.is_empty() || ps.iter().any(|p| c.subjects.contains(p)),
+        Scope::Shop => true,
+        Scope::General => false,
+    };
+    cx.fb
+        .sentences
+        .iter()
+        .filter(|f| in_scope(f))
+        .filter(|f| {
+            f.mentions
+                .iter()
+                .any(|fm| same_type(&m.val, &fm.val) && same_value(&m.val, &fm.val))
+        })
+        .find(|f| coverage(ct, &f.terms) >= 0.8)
+        .map(|f| f.iri.clone())
+}
+
 /// Product attributes: compared with the subject product's own facts, and with shop-wide
 /// sentences only where they align closely with the claim's clause.
 fn check_attribute(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
@@ -924,6 +954,9 @@ fn check_attribute(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
             .iter()
             .any(|f| f.scope != Scope::General && f.mentions.iter().any(equal));
         return if any { supported(None) } else { unverifiable() };
+    }
+    if let Some(iri) = quoted(cx, c, m) {
+        return supported(Some(iri));
     }
     // Shop-wide statements about the same thing (an FAQ on shelf life, shrinkage…).
     let aligned_shop: Vec<(&FactSentence, f64)> = fb
@@ -1088,6 +1121,56 @@ fn check_colour(cx: &Ctx, c: &Candidate, core: &str) -> Outcome {
         if !colour_props.is_empty() {
             contra += 1;
             expected.get_or_insert((colour_props[0].clone(), prod.iri.clone()));
+        }
+    }
+    match expected {
+        Some((e, iri)) if contra == c.subjects.len() => contradicted(e, Some(iri)),
+        _ => unverifiable(),
+    }
+}
+
+/// A material named for a product must be one its facts list (where they list any).
+fn check_material(cx: &Ctx, c: &Candidate, material: &str, pure: bool) -> Outcome {
+    let fb = cx.fb;
+    let mut contra = 0;
+    let mut expected = None;
+    for &p in &c.subjects {
+        let Some(prod) = fb.facts.products.get(p) else { continue };
+        let mut text = crate::text::fold(&prod.name);
+        for (_, v) in &prod.properties {
+            text.push_str(&crate::text::fold(v));
+        }
+        text.push_str(&crate::text::fold(prod.description.as_deref().unwrap_or("")));
+        let listed: Vec<&String> = prod
+            .properties
+            .iter()
+            .filter(|(n, v)| {
+                let concept = fb.lex.concept_of(n);
+                (concept == "材质"
+                    || n.contains("材质")
+                    || n.contains("面料")
+                    || n.contains("成分")
+                    || n.contains("填充"))
+                    && !materials_in(&crate::text::fold(v)).is_empty()
+            })
+            .map(|(_, v)| v)
+            .collect();
+        // 纯棉 / 100%棉: the listed materials must be that one alone.
+        let pure_ok = !pure
+            || listed.iter().all(|v| {
+                let f = crate::text::fold(v);
+                let ms = materials_in(&f);
+                ms.iter().all(|(_, m)| *m == material)
+                    || ms
+                        .iter()
+                        .any(|(r, m)| *m == material && f[..r.start].trim_end().ends_with("100%"))
+            });
+        if material_listed(material, &text) && pure_ok {
+            return supported(Some(prod.iri.clone()));
+        }
+        if let Some(v) = listed.first() {
+            contra += 1;
+            expected.get_or_insert(((*v).clone(), prod.iri.clone()));
         }
     }
     match expected {
@@ -1526,6 +1609,7 @@ pub(crate) fn validate_with(fb: &FactBase, answer: &str, question: &str, at: Dat
             What::Stock(st) => (check_stock(&cx, c, *st), false),
             What::Courier { concept, default } => (check_courier(&cx, *concept, *default), true),
             What::Colour(core) => (check_colour(&cx, c, core), true),
+            What::Material { name, pure } => (check_material(&cx, c, name, *pure), true),
             What::PromoStatus(pc) => match check_promo_status(&cx, c, *pc) {
                 Some(o) => (o, false),
                 None => continue,

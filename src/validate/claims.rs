@@ -1116,18 +1116,15 @@ fn money_key(clause: &str, pos: usize, end: usize) -> Option<String> {
             return Some("差价".to_string());
         }
     }
-    let (mut k, mut dist) = nearest_before(clause, pos, MONEY_KEYS)?;
+    // (`nearest_before` distances are in bytes: 满 must touch the number.)
+    let (mut k, dist) = nearest_before(clause, pos, MONEY_KEYS)?;
     if k == "满" && dist > 1 {
         // "不满的话收8元": 满 is not this number's key; look further back.
         match nearest_before(clause, pos - dist - "满".len(), MONEY_KEYS) {
-            Some((k2, d2)) if k2 != "满" => {
-                k = k2;
-                dist += d2;
-            }
+            Some((k2, _)) if k2 != "满" => k = k2,
             _ => return None,
         }
     }
-    let _ = dist;
     if k == "满" {
         let rest = &clause[end..];
         if rest.contains("包邮") {
@@ -1347,6 +1344,7 @@ pub(crate) fn term_set(s: &str) -> HashSet<String> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ProductIndex {
     names: Vec<Vec<String>>,
+    folded: Vec<String>,
     skus: Vec<Option<String>>,
     weight: HashMap<String, f64>,
     df: HashMap<String, usize>,
@@ -1403,8 +1401,10 @@ impl ProductIndex {
             .iter()
             .map(|p| p.sku.as_deref().map(crate::text::fold).filter(|s| s.len() >= 4))
             .collect();
+        let folded = facts.products.iter().map(|p| crate::text::fold(&p.name)).collect();
         ProductIndex {
             names,
+            folded,
             skus,
             weight,
             df,
@@ -1488,6 +1488,11 @@ impl ProductIndex {
         } else {
             (Vec::new(), 0.0)
         }
+    }
+
+    /// Whether product `p`'s name contains a folded word.
+    pub(crate) fn name_contains(&self, p: usize, word: &str) -> bool {
+        self.folded.get(p).is_some_and(|n| n.contains(word))
     }
 
     /// Whether a value as written ("5000mAh") is a term of some product name.
@@ -1585,6 +1590,11 @@ pub(crate) enum What {
         default: bool,
     },
     Colour(String),
+    /// A material (canonical name, see [`materials_in`]); `pure` when written 纯X/全X.
+    Material {
+        name: &'static str,
+        pure: bool,
+    },
     PromoStatus(PromoClaim),
     PromoDate(DateMention),
     /// A phone number (digits only).
@@ -1710,6 +1720,13 @@ pub(crate) fn strip_exceptions(s: &str) -> String {
 /// Stance of a folded clause.
 pub(crate) fn stance(clause: &str) -> Stance {
     let clause = strip_exceptions(clause);
+    // A question or a hypothetical states nothing ("是否可以开具…以店铺规则为准").
+    if ["是否", "能否", "可否", "有没有", "以店铺规则为准", "以平台规则为准"]
+        .iter()
+        .any(|m| clause.contains(m))
+    {
+        return Stance::Neutral;
+    }
     if NEG_MARKERS.iter().any(|m| clause.contains(m)) {
         Stance::Negate
     } else if AFF_MARKERS.iter().any(|m| clause.contains(m)) {
@@ -1880,6 +1897,98 @@ fn colour_tokens(s: &str) -> Vec<(Range<usize>, String)> {
     out
 }
 
+/// Words that make a clause a shop-wide statement.
+const UNIVERSAL: &[&str] = &[
+    "所有商品",
+    "全部商品",
+    "全店",
+    "全场",
+    "本店所有",
+    "店内所有",
+    "每笔订单",
+];
+
+/// Clause words saying what a product is made of.
+const MATERIAL_CUES: &[&str] = &["材质", "面料", "成分", "材料", "用料", "纯", "填充"];
+
+/// Generic material vocabulary: written form → canonical material.
+const MATERIALS: &[(&str, &str)] = &[
+    ("纯棉", "棉"),
+    ("全棉", "棉"),
+    ("棉麻", "棉麻"),
+    ("长绒棉", "棉"),
+    ("棉", "棉"),
+    ("亚麻", "麻"),
+    ("苎麻", "麻"),
+    ("真丝", "蚕丝"),
+    ("桑蚕丝", "蚕丝"),
+    ("蚕丝", "蚕丝"),
+    ("冰丝", "冰丝"),
+    ("山羊绒", "羊绒"),
+    ("羊绒", "羊绒"),
+    ("绵羊毛", "羊毛"),
+    ("羊毛", "羊毛"),
+    ("马海毛", "马海毛"),
+    ("羊驼毛", "羊驼毛"),
+    ("白鸭绒", "鸭绒"),
+    ("鸭绒", "鸭绒"),
+    ("白鹅绒", "鹅绒"),
+    ("鹅绒", "鹅绒"),
+    ("涤纶", "涤纶"),
+    ("聚酯纤维", "涤纶"),
+    ("锦纶", "锦纶"),
+    ("尼龙", "锦纶"),
+    ("氨纶", "氨纶"),
+    ("腈纶", "腈纶"),
+    ("粘纤", "粘纤"),
+    ("粘胶", "粘纤"),
+    ("人造棉", "粘纤"),
+    ("莫代尔", "莫代尔"),
+    ("天丝", "天丝"),
+    ("莱赛尔", "天丝"),
+    ("三醋酸", "醋酸"),
+    ("醋酸", "醋酸"),
+    ("雪纺", "雪纺"),
+    ("真皮", "真皮"),
+    ("牛皮", "真皮"),
+    ("羊皮", "真皮"),
+    ("pu皮", "pu"),
+    ("硅胶", "硅胶"),
+    ("tpu", "tpu"),
+    ("铝合金", "铝合金"),
+    ("不锈钢", "不锈钢"),
+    ("陶瓷", "陶瓷"),
+    ("玻璃", "玻璃"),
+    ("实木", "实木"),
+    ("竹", "竹"),
+];
+
+static MATERIAL_AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(MATERIALS.iter().map(|(w, _)| *w))
+        .expect("static automaton")
+});
+
+/// Material names in a folded text (range, canonical name); "棉麻" also counts as 棉 and 麻.
+pub(crate) fn materials_in(s: &str) -> Vec<(Range<usize>, &'static str)> {
+    MATERIAL_AC
+        .find_iter(s)
+        .map(|m| (m.start()..m.end(), MATERIALS[m.pattern().as_usize()].1))
+        .collect()
+}
+
+/// Whether a material is among the canonical materials of a text.
+pub(crate) fn material_listed(material: &str, text: &str) -> bool {
+    materials_in(text)
+        .iter()
+        .any(|(_, c)| *c == material || (*c == "棉麻" && (material == "棉" || material == "麻")))
+        || (material == "棉麻" && {
+            let ms = materials_in(text);
+            ms.iter().any(|(_, c)| *c == "棉") && ms.iter().any(|(_, c)| *c == "麻")
+        })
+}
+
 /// Whether a product match may become the subject, given the current subject.
 fn accepts(current: &(Vec<usize>, f64), g: &[usize], score: f64, leading_unique: bool) -> bool {
     current.0.is_empty()
@@ -2020,7 +2129,12 @@ pub(crate) fn parse(answer: &str, question: &str, lex: &Lexicon, products: &Prod
                 }
             }
             let is_list = distinct.len() >= 2;
+            // "所有商品…", "全店…": a shop-wide statement, about no one product.
+            let universal = UNIVERSAL.iter().any(|w| clause.contains(w)) && pieces.is_empty();
             let subject_at = |pos: usize, current: &(Vec<usize>, f64)| -> Vec<usize> {
+                if universal {
+                    return Vec::new();
+                }
                 if let Some((_, g, _)) = pieces.iter().rev().find(|(end, _, _)| *end <= pos) {
                     return g.clone();
                 }
@@ -2143,6 +2257,26 @@ pub(crate) fn parse(answer: &str, question: &str, lex: &Lexicon, products: &Prod
                     let subj = subject_at(nr.start, &current);
                     if !subj.is_empty() {
                         push(ClaimKind::Attribute, nr, What::Colour(core), subj, false);
+                    }
+                }
+            }
+            // Materials, where the clause is about what the product is made of.
+            if cst != Stance::Negate && MATERIAL_CUES.iter().any(|w| clause.contains(w)) {
+                for (r, canon) in materials_in(clause) {
+                    let nr = cl.start + r.start..cl.start + r.end;
+                    let subj = subject_at(nr.start, &current);
+                    // A material word inside the product's own name is part of naming it.
+                    let in_name = !subj.is_empty() && subj.iter().all(|&p| products.name_contains(p, &s[nr.clone()]));
+                    if !subj.is_empty() && !in_name {
+                        let pure = ["纯", "全"].iter().any(|w| s[nr.clone()].starts_with(w))
+                            || s[..nr.start].ends_with("100%");
+                        push(
+                            ClaimKind::Attribute,
+                            nr,
+                            What::Material { name: canon, pure },
+                            subj,
+                            false,
+                        );
                     }
                 }
             }
