@@ -5,7 +5,6 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::path::PathBuf;
 use std::time::Duration;
 use zhiku::engine::{Engine, Seed};
-use zhiku::pipeline::{Generator, Retrieve, Understand, Validate};
 use zhiku::{Config, Question};
 
 fn engine() -> Engine {
@@ -20,7 +19,11 @@ fn stages(c: &mut Criterion) {
     let e = engine();
     let p = e.pipeline();
     let at = chrono::DateTime::parse_from_rfc3339("2026-06-10T12:00:00+08:00").expect("time");
-    let questions = [("m-beauty", "213口红多少钱"), ("m-digital", "退货要自己出运费吗"), ("m-apparel", "满多少包邮")];
+    let questions = [
+        ("m-beauty", "213口红多少钱"),
+        ("m-digital", "退货要自己出运费吗"),
+        ("m-apparel", "满多少包邮"),
+    ];
     let mut g = c.benchmark_group("stages");
     g.measurement_time(Duration::from_secs(5)).sample_size(20);
     for (m, text) in questions {
@@ -28,11 +31,21 @@ fn stages(c: &mut Criterion) {
         let u = p.understand.run(q.clone()).expect("understand");
         let r = p.retrieve.run(u.clone(), at).expect("retrieve");
         let d = p.generate.run(r.clone(), at).expect("answer");
-        g.bench_function(format!("understand/{m}"), |b| b.iter(|| p.understand.run(q.clone()).expect("understand")));
-        g.bench_function(format!("retrieve/{m}"), |b| b.iter(|| p.retrieve.run(u.clone(), at).expect("retrieve")));
-        g.bench_function(format!("answer/{m}"), |b| b.iter(|| p.generate.run(r.clone(), at).expect("answer")));
-        g.bench_function(format!("validate/{m}"), |b| b.iter(|| p.validate.run(d.clone(), at).expect("validate")));
-        g.bench_function(format!("total/{m}"), |b| b.iter(|| e.answer(q.clone(), at).expect("answer")));
+        g.bench_function(format!("understand/{m}"), |b| {
+            b.iter(|| p.understand.run(q.clone()).expect("understand"))
+        });
+        g.bench_function(format!("retrieve/{m}"), |b| {
+            b.iter(|| p.retrieve.run(u.clone(), at).expect("retrieve"))
+        });
+        g.bench_function(format!("answer/{m}"), |b| {
+            b.iter(|| p.generate.run(r.clone(), at).expect("answer"))
+        });
+        g.bench_function(format!("validate/{m}"), |b| {
+            b.iter(|| p.validate.run(d.clone(), at).expect("validate"))
+        });
+        g.bench_function(format!("total/{m}"), |b| {
+            b.iter(|| e.answer(q.clone(), at).expect("answer"))
+        });
     }
     g.finish();
 }

@@ -42,7 +42,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 64 * 1024, max_question_chars: 500, max_answer_chars: 4000 }
+        Limits {
+            max_body_bytes: 64 * 1024,
+            max_question_chars: 500,
+            max_answer_chars: 4000,
+        }
     }
 }
 
@@ -50,7 +54,9 @@ fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("ZHIKU_CACHE") {
         return PathBuf::from(dir);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     home.join(".cache").join("zhiku")
 }
 

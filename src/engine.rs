@@ -1,6 +1,7 @@
 //! The engine owns the stores, the indexes, the model and the pipeline, and keeps the
 //! derived indexes in step with the graph (seed loading and re-indexing).
 
+use crate::Error;
 use crate::answer::{AnswerSettings, TemplateGenerator};
 use crate::config::Config;
 use crate::index::text::TextSettings;
@@ -16,7 +17,6 @@ use crate::store::{GraphStore, Knowledge, MerchantFacts, Ontology, StoreError};
 use crate::understand::intent::IntentSettings;
 use crate::understand::{IntentClassifier, Understander};
 use crate::validate::{Validation, Validator, validate_text};
-use crate::Error;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -63,18 +63,26 @@ fn read_toml<T: DeserializeOwned + Default>(path: &Path) -> Result<T, Error> {
     match std::fs::read_to_string(path) {
         Ok(s) => toml_from_str(&s).map_err(|e| Error::Config(format!("{}: {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
-        Err(source) => Err(Error::Io { context: format!("read {}", path.display()), source }),
+        Err(source) => Err(Error::Io {
+            context: format!("read {}", path.display()),
+            source,
+        }),
     }
 }
 
 fn toml_from_str<T: DeserializeOwned>(s: &str) -> Result<T, String> {
     use figment::providers::{Format, Toml};
-    figment::Figment::from(Toml::string(s)).extract().map_err(|e| e.to_string())
+    figment::Figment::from(Toml::string(s))
+        .extract()
+        .map_err(|e| e.to_string())
 }
 
 fn ttl_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|source| Error::Io { context: format!("read {}", dir.display()), source })?
+        .map_err(|source| Error::Io {
+            context: format!("read {}", dir.display()),
+            source,
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "ttl"))
         .collect();
@@ -89,13 +97,18 @@ impl Engine {
     /// with the graph.
     pub fn open(config: Config, seed: Seed) -> Result<Self, Error> {
         let data = config.data_dir.clone();
-        std::fs::create_dir_all(&data).map_err(|source| Error::Io { context: format!("create {}", data.display()), source })?;
+        std::fs::create_dir_all(&data).map_err(|source| Error::Io {
+            context: format!("create {}", data.display()),
+            source,
+        })?;
         let graph = GraphStore::open(&data.join("graph"))?;
         let empty = graph.graph_len(schema_graph(SEED_SCHEMA_VERSION).as_ref())? == 0;
         let seeding = seed == Seed::Always || (seed == Seed::IfEmpty && empty);
         if seeding {
-            std::fs::write(data.join(REINDEX_MARKER), b"seed")
-                .map_err(|source| Error::Io { context: "write reindex marker".into(), source })?;
+            std::fs::write(data.join(REINDEX_MARKER), b"seed").map_err(|source| Error::Io {
+                context: "write reindex marker".into(),
+                source,
+            })?;
             load_seed_graphs(&graph, &config)?;
         }
         let ontology = Arc::new(Ontology::load(&graph)?);
@@ -109,7 +122,11 @@ impl Engine {
         )?);
         let knowledge = Knowledge::new(graph.clone());
         let lexicon = lexicon(&graph)?;
-        let text = Arc::new(TextIndex::open(&data.join("text"), read_toml::<TextSettings>(&config.indexes_dir.join("text.toml"))?, &lexicon)?);
+        let text = Arc::new(TextIndex::open(
+            &data.join("text"),
+            read_toml::<TextSettings>(&config.indexes_dir.join("text.toml"))?,
+            &lexicon,
+        )?);
         let vector_settings: VectorSettings = read_toml(&config.indexes_dir.join("vector.toml"))?;
         let vectors: Arc<dyn VectorIndex> = Arc::new(EdgeVectorIndex::open(&data.join("vectors"), &vector_settings)?);
         let prompts = crate::prompts::load(&config.prompts_dir)?;
@@ -122,13 +139,30 @@ impl Engine {
                 embedder.clone(),
                 read_toml::<FusionSettings>(&config.indexes_dir.join("fusion.toml"))?,
             )),
-            generate: Arc::new(TemplateGenerator::new(prompts.clone(), ontology.clone(), answer_settings)),
+            generate: Arc::new(TemplateGenerator::new(
+                prompts.clone(),
+                ontology.clone(),
+                answer_settings,
+            )),
             validate: Arc::new(Validator::new(ontology.clone())),
         };
-        let engine = Engine { config, knowledge, ontology, text, vectors, embedder, prompts, pipeline, write_lock: std::sync::Mutex::new(()) };
+        let engine = Engine {
+            config,
+            knowledge,
+            ontology,
+            text,
+            vectors,
+            embedder,
+            prompts,
+            pipeline,
+            write_lock: std::sync::Mutex::new(()),
+        };
         let pending = data.join(REINDEX_MARKER).exists();
         let has_merchants = !engine.knowledge.graph().merchant_ids()?.is_empty();
-        if pending || (has_merchants && engine.text.count() == 0) || engine.text.count() as usize != engine.vectors.count()? {
+        if pending
+            || (has_merchants && engine.text.count() == 0)
+            || engine.text.count() as usize != engine.vectors.count()?
+        {
             engine.reindex_all()?;
         }
         Ok(engine)
@@ -176,7 +210,10 @@ impl Engine {
     /// Replaces a merchant's graph with a Turtle document and re-indexes its passages.
     /// A document that fails to parse changes nothing.
     pub fn load_merchant_turtle(&self, merchant_id: &str, name: &str, data: &[u8]) -> Result<usize, Error> {
-        let _w = self.write_lock.lock().map_err(|_| Error::Config("write lock poisoned".into()))?;
+        let _w = self
+            .write_lock
+            .lock()
+            .map_err(|_| Error::Config("write lock poisoned".into()))?;
         let g = merchant_graph(merchant_id)?;
         let n = self.knowledge.graph().replace_graph_turtle(g.as_ref(), name, data)?;
         self.knowledge.invalidate(merchant_id);
@@ -187,14 +224,20 @@ impl Engine {
     /// Re-derives and re-indexes every passage (general layer and all merchants).
     pub fn reindex_all(&self) -> Result<usize, Error> {
         let marker = self.config.data_dir.join(REINDEX_MARKER);
-        std::fs::write(&marker, b"reindex").map_err(|source| Error::Io { context: "write reindex marker".into(), source })?;
+        std::fs::write(&marker, b"reindex").map_err(|source| Error::Io {
+            context: "write reindex marker".into(),
+            source,
+        })?;
         self.text.add_lexicon(&lexicon(self.knowledge.graph())?);
         let general = verbalise_general(&general_rules(self.knowledge.graph())?, &self.prompts)?;
         let mut n = self.index_passages(GENERAL_SCOPE, &general)?;
         for m in self.merchants()? {
             n += self.reindex_merchant(&m)?;
         }
-        std::fs::remove_file(&marker).map_err(|source| Error::Io { context: "remove reindex marker".into(), source })?;
+        std::fs::remove_file(&marker).map_err(|source| Error::Io {
+            context: "remove reindex marker".into(),
+            source,
+        })?;
         Ok(n)
     }
 
@@ -209,11 +252,18 @@ impl Engine {
 
     fn index_passages(&self, scope: &str, passages: &[Passage]) -> Result<usize, Error> {
         let texts: Vec<String> = passages.iter().map(|p| p.text.clone()).collect();
-        let vectors = self.embedder.embed_passages_cached(&texts, &embedding_cache_dir().join("passages.json"))?;
+        let vectors = self
+            .embedder
+            .embed_passages_cached(&texts, &embedding_cache_dir().join("passages.json"))?;
         let points = passages
             .iter()
             .zip(vectors)
-            .map(|(p, v)| VectorPoint { id: p.numeric_id(), merchant_id: scope.to_string(), passage_id: p.id.clone(), vector: v })
+            .map(|(p, v)| VectorPoint {
+                id: p.numeric_id(),
+                merchant_id: scope.to_string(),
+                passage_id: p.id.clone(),
+                vector: v,
+            })
             .collect();
         self.vectors.delete_merchant(scope)?;
         self.vectors.upsert(points)?;
@@ -235,7 +285,11 @@ impl Engine {
 /// Where embeddings of intent examples and passages are cached across runs.
 fn embedding_cache_dir() -> PathBuf {
     let base = std::env::var_os("ZHIKU_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")).join(".cache").join("zhiku")
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(".cache")
+            .join("zhiku")
     });
     base.join("embeddings")
 }
@@ -244,13 +298,22 @@ fn embedding_cache_dir() -> PathBuf {
 /// graph and `ingest/merchants/{id}.ttl` into each merchant's graph.
 pub fn load_seed_graphs(graph: &GraphStore, config: &Config) -> Result<LoadReport, Error> {
     let mut report = LoadReport {
-        schema_triples: graph.replace_graph_files(schema_graph(SEED_SCHEMA_VERSION).as_ref(), &ttl_files(&config.ontology_dir)?)?,
-        general_triples: graph.replace_graph_files(general_graph().as_ref(), &ttl_files(&config.ingest_dir.join("general"))?)?,
+        schema_triples: graph.replace_graph_files(
+            schema_graph(SEED_SCHEMA_VERSION).as_ref(),
+            &ttl_files(&config.ontology_dir)?,
+        )?,
+        general_triples: graph.replace_graph_files(
+            general_graph().as_ref(),
+            &ttl_files(&config.ingest_dir.join("general"))?,
+        )?,
         ..Default::default()
     };
     for f in ttl_files(&config.ingest_dir.join("merchants"))? {
         let id = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-        let data = std::fs::read(&f).map_err(|source| Error::Io { context: format!("read {}", f.display()), source })?;
+        let data = std::fs::read(&f).map_err(|source| Error::Io {
+            context: format!("read {}", f.display()),
+            source,
+        })?;
         let n = graph.replace_graph_turtle(merchant_graph(&id)?.as_ref(), &f.display().to_string(), &data)?;
         report.merchants.push((id, n));
     }

@@ -56,7 +56,10 @@ impl Error {
 
     /// Shorthand for [`Error::InvalidRequest`].
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Error::InvalidRequest { field: field.to_string(), message: message.into() }
+        Error::InvalidRequest {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 }
 

@@ -97,14 +97,23 @@ pub struct ValidationReport {
 }
 
 fn read_lines(path: &Path) -> Result<Vec<(usize, String)>, Error> {
-    let s = std::fs::read_to_string(path).map_err(|source| Error::Io { context: format!("read {}", path.display()), source })?;
-    Ok(s.lines().enumerate().map(|(i, l)| (i + 1, l.to_string())).filter(|(_, l)| !l.trim().is_empty()).collect())
+    let s = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        context: format!("read {}", path.display()),
+        source,
+    })?;
+    Ok(s.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.to_string()))
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect())
 }
 
 fn parse_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, Error> {
     read_lines(path)?
         .into_iter()
-        .map(|(n, l)| serde_json::from_str(&l).map_err(|e| Error::invalid(&format!("{}:{n}", path.display()), e.to_string())))
+        .map(|(n, l)| {
+            serde_json::from_str(&l).map_err(|e| Error::invalid(&format!("{}:{n}", path.display()), e.to_string()))
+        })
         .collect()
 }
 
@@ -138,7 +147,10 @@ pub fn qa_terms_ok(answer: &str, must: &[Term], must_not: &[String]) -> Result<(
 /// Runs a QA file.
 pub fn run_qa(engine: &Engine, path: &Path, default_now: Clock) -> Result<QaReport, Error> {
     let cases: Vec<QaCase> = parse_jsonl(path)?;
-    let mut r = QaReport { cases: cases.len(), ..Default::default() };
+    let mut r = QaReport {
+        cases: cases.len(),
+        ..Default::default()
+    };
     let max = engine.config().limits.max_question_chars;
     for c in cases {
         let at = case_clock(c.now.as_deref(), default_now)?;
@@ -149,7 +161,15 @@ pub fn run_qa(engine: &Engine, path: &Path, default_now: Clock) -> Result<QaRepo
         }
         match verdict {
             Ok(()) => r.passed += 1,
-            Err(why) => r.failures.push((c.id, format!("{why}; intent {} entities {:?}; answer: {}", resp.intent, resp.entities.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), resp.answer))),
+            Err(why) => r.failures.push((
+                c.id,
+                format!(
+                    "{why}; intent {} entities {:?}; answer: {}",
+                    resp.intent,
+                    resp.entities.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+                    resp.answer
+                ),
+            )),
         }
     }
     Ok(r)
@@ -162,17 +182,25 @@ pub fn run_intents(engine: &Engine, path: &Path) -> Result<IntentReport, Error> 
     let mut hits = 0;
     for (n, line) in lines.into_iter().skip(1) {
         let Some((text, expected)) = line.split_once('\t') else {
-            return Err(Error::invalid(&format!("{}:{n}", path.display()), "expected text<TAB>intent_id"));
+            return Err(Error::invalid(
+                &format!("{}:{n}", path.display()),
+                "expected text<TAB>intent_id",
+            ));
         };
         let predicted = engine.classify(text)?;
         r.cases += 1;
         if predicted == expected.trim() {
             hits += 1;
         } else {
-            r.misses.push((text.to_string(), expected.trim().to_string(), predicted));
+            r.misses
+                .push((text.to_string(), expected.trim().to_string(), predicted));
         }
     }
-    r.accuracy = if r.cases == 0 { 0.0 } else { hits as f64 / r.cases as f64 };
+    r.accuracy = if r.cases == 0 {
+        0.0
+    } else {
+        hits as f64 / r.cases as f64
+    };
     Ok(r)
 }
 
@@ -187,12 +215,24 @@ pub fn run_validation(engine: &Engine, path: &Path, default_now: Clock) -> Resul
         let flagged = v.verdict != Verdict::Pass;
         if c.expected == "fail" {
             fails += 1;
-            if flagged { flagged_fails += 1 } else { misses.push((c.id.clone(), "fail".into())) }
+            if flagged {
+                flagged_fails += 1
+            } else {
+                misses.push((c.id.clone(), "fail".into()))
+            }
         } else {
             passes += 1;
-            if flagged { flagged_passes += 1; misses.push((c.id.clone(), "pass".into())) }
+            if flagged {
+                flagged_passes += 1;
+                misses.push((c.id.clone(), "pass".into()))
+            }
         }
     }
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    Ok(ValidationReport { cases: cases.len(), recall: ratio(flagged_fails, fails), false_alarm_rate: ratio(flagged_passes, passes), misses })
+    Ok(ValidationReport {
+        cases: cases.len(),
+        recall: ratio(flagged_fails, fails),
+        false_alarm_rate: ratio(flagged_passes, passes),
+        misses,
+    })
 }

@@ -8,7 +8,11 @@ use zhiku::engine::{Engine, Seed};
 use zhiku::{Config, Question, eval};
 
 #[derive(Parser)]
-#[command(name = "zhiku", version, about = "知库: knowledge-graph RAG for e-commerce customer service")]
+#[command(
+    name = "zhiku",
+    version,
+    about = "知库: knowledge-graph RAG for e-commerce customer service"
+)]
 struct Cli {
     /// Data directory (oxigraph store, indexes); overrides ZHIKU_DATA_DIR.
     #[arg(long, global = true)]
@@ -66,7 +70,10 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tantivy=warn,ort=warn,qdrant_edge=error".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tantivy=warn,ort=warn,qdrant_edge=error".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -89,7 +96,12 @@ fn main() -> anyhow::Result<()> {
             let engine = Engine::open(config, Seed::Always)?;
             println!("{}", engine.stats()?);
         }
-        Command::Ask { merchant, now, json, question } => {
+        Command::Ask {
+            merchant,
+            now,
+            json,
+            question,
+        } => {
             let engine = Engine::open(config, Seed::IfEmpty)?;
             let at = zhiku::api::clock(now.as_deref())?;
             let q = Question::new(&merchant, &question, None, engine.config().limits.max_question_chars)?;
@@ -98,17 +110,35 @@ fn main() -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
                 println!("{}", r.answer);
-                println!("intent={} verdict={:?} handoff={} citations={:?}", r.intent, r.verdict.verdict, r.handoff, r.citations.iter().map(|c| c.id.as_str()).collect::<Vec<_>>());
+                println!(
+                    "intent={} verdict={:?} handoff={} citations={:?}",
+                    r.intent,
+                    r.verdict.verdict,
+                    r.handoff,
+                    r.citations.iter().map(|c| c.id.as_str()).collect::<Vec<_>>()
+                );
             }
         }
-        Command::Eval { qa, intents, validation, verbose, json } => {
+        Command::Eval {
+            qa,
+            intents,
+            validation,
+            verbose,
+            json,
+        } => {
             let engine = Engine::open(config, Seed::IfEmpty)?;
             let now = chrono::Local::now().fixed_offset();
             let mut out = serde_json::Map::new();
-            println!("{:<12} {:>6}  {}", "set", "cases", "score");
+            println!("{:<12} {:>6}  score", "set", "cases");
             if let Some(p) = qa {
                 let r = eval::run_qa(&engine, &p, now)?;
-                println!("{:<12} {:>6}  pass rate {:.3} ({} passed)", "qa", r.cases, r.passed as f64 / r.cases.max(1) as f64, r.passed);
+                println!(
+                    "{:<12} {:>6}  pass rate {:.3} ({} passed)",
+                    "qa",
+                    r.cases,
+                    r.passed as f64 / r.cases.max(1) as f64,
+                    r.passed
+                );
                 if verbose {
                     r.failures.iter().for_each(|(id, why)| println!("  FAIL {id}: {why}"));
                 }
@@ -118,17 +148,30 @@ fn main() -> anyhow::Result<()> {
                 let r = eval::run_intents(&engine, &p)?;
                 println!("{:<12} {:>6}  accuracy {:.3}", "intent", r.cases, r.accuracy);
                 if verbose {
-                    r.misses.iter().for_each(|(t, e, p)| println!("  MISS {t} expected={e} predicted={p}"));
+                    r.misses
+                        .iter()
+                        .for_each(|(t, e, p)| println!("  MISS {t} expected={e} predicted={p}"));
                 }
-                out.insert("intent".into(), serde_json::json!({ "cases": r.cases, "accuracy": r.accuracy }));
+                out.insert(
+                    "intent".into(),
+                    serde_json::json!({ "cases": r.cases, "accuracy": r.accuracy }),
+                );
             }
             if let Some(p) = validation {
                 let r = eval::run_validation(&engine, &p, now)?;
-                println!("{:<12} {:>6}  recall {:.3}  false-alarm rate {:.3}", "validation", r.cases, r.recall, r.false_alarm_rate);
+                println!(
+                    "{:<12} {:>6}  recall {:.3}  false-alarm rate {:.3}",
+                    "validation", r.cases, r.recall, r.false_alarm_rate
+                );
                 if verbose {
-                    r.misses.iter().for_each(|(id, exp)| println!("  MISS {id} expected={exp}"));
+                    r.misses
+                        .iter()
+                        .for_each(|(id, exp)| println!("  MISS {id} expected={exp}"));
                 }
-                out.insert("validation".into(), serde_json::json!({ "cases": r.cases, "recall": r.recall, "false_alarm_rate": r.false_alarm_rate }));
+                out.insert(
+                    "validation".into(),
+                    serde_json::json!({ "cases": r.cases, "recall": r.recall, "false_alarm_rate": r.false_alarm_rate }),
+                );
             }
             if json {
                 println!("{}", serde_json::Value::Object(out));

@@ -5,9 +5,9 @@
 //! Validated → Response).
 
 use crate::Error;
+use crate::store::Layer;
 use crate::store::merchant::MerchantFacts;
 use crate::store::passages::PassageKind;
-use crate::store::Layer;
 use crate::validate::{Claim, Correction, Validation, Verdict};
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
@@ -40,9 +40,16 @@ impl Question {
         }
         let n = text.chars().count();
         if n > max_chars {
-            return Err(Error::invalid("question", format!("is {n} characters; the limit is {max_chars}")));
+            return Err(Error::invalid(
+                "question",
+                format!("is {n} characters; the limit is {max_chars}"),
+            ));
         }
-        Ok(Question { merchant_id: merchant_id.trim().to_string(), text: text.to_string(), session_id })
+        Ok(Question {
+            merchant_id: merchant_id.trim().to_string(),
+            text: text.to_string(),
+            session_id,
+        })
     }
 }
 
@@ -219,12 +226,26 @@ impl From<Validated> for Response {
             .evidence
             .iter()
             .filter(|e| d.citations.contains(&e.id))
-            .map(|e| Citation { id: e.id.clone(), layer: e.layer, subject: e.subject.clone(), title: e.title.clone(), text: e.text.clone() })
+            .map(|e| Citation {
+                id: e.id.clone(),
+                layer: e.layer,
+                subject: e.subject.clone(),
+                title: e.title.clone(),
+                text: e.text.clone(),
+            })
             .collect();
         let (answer, handoff, reason) = match v.validation.verdict {
             Verdict::Pass => (d.answer, d.handoff, d.handoff_reason),
-            Verdict::Corrected => (v.validation.corrected_answer.clone().unwrap_or(d.answer), d.handoff, d.handoff_reason),
-            Verdict::Handoff => (d.answer, true, Some("answer failed merchant-knowledge validation".to_string())),
+            Verdict::Corrected => (
+                v.validation.corrected_answer.clone().unwrap_or(d.answer),
+                d.handoff,
+                d.handoff_reason,
+            ),
+            Verdict::Handoff => (
+                d.answer,
+                true,
+                Some("answer failed merchant-knowledge validation".to_string()),
+            ),
         };
         Response {
             merchant_id: u.question.merchant_id,
@@ -234,7 +255,11 @@ impl From<Validated> for Response {
             intent_score: u.intent.score,
             entities: u.entities,
             citations,
-            verdict: VerdictReport { verdict: v.validation.verdict, claims: v.validation.claims, corrections: v.validation.corrections },
+            verdict: VerdictReport {
+                verdict: v.validation.verdict,
+                claims: v.validation.claims,
+                corrections: v.validation.corrections,
+            },
             handoff,
             handoff_reason: reason,
             timings: Timings::default(),
@@ -302,7 +327,10 @@ impl Pipeline {
         let validated = self.validate.run(drafted, at)?; // 商家知识校验
         t.validate_ms = ms(s);
         t.total_ms = ms(t0);
-        Ok(Response { timings: t, ..Response::from(validated) }) // 响应返回
+        Ok(Response {
+            timings: t,
+            ..Response::from(validated)
+        }) // 响应返回
     }
 
     /// The intent of a text alone (evaluation of the classifier).

@@ -5,7 +5,10 @@ use unicode_normalization::UnicodeNormalization;
 
 /// NFKC-folds, lower-cases and removes whitespace (the eval README's matching rule).
 pub fn fold(s: &str) -> String {
-    s.nfkc().flat_map(char::to_lowercase).filter(|c| !c.is_whitespace()).collect()
+    s.nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 /// NFKC-folds and lower-cases, keeping spaces.
@@ -49,7 +52,11 @@ pub fn terms(s: &str) -> Vec<String> {
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
                 i += 1;
             }
-            let w: String = chars[start..i].iter().collect::<String>().trim_end_matches('.').to_string();
+            let w: String = chars[start..i]
+                .iter()
+                .collect::<String>()
+                .trim_end_matches('.')
+                .to_string();
             push(w, &mut out);
         } else {
             i += 1;

@@ -11,10 +11,17 @@ fn dev_sets_stay_above_the_floor() {
     let intents = zhiku::eval::run_intents(&e, &dir.join("intent_dev.tsv")).unwrap();
     let val = zhiku::eval::run_validation(&e, &dir.join("validation_dev.jsonl"), now).unwrap();
     let rate = qa.passed as f64 / qa.cases as f64;
-    println!("qa {rate:.3} intent {:.3} validation recall {:.3} fa {:.3}", intents.accuracy, val.recall, val.false_alarm_rate);
+    println!(
+        "qa {rate:.3} intent {:.3} validation recall {:.3} fa {:.3}",
+        intents.accuracy, val.recall, val.false_alarm_rate
+    );
     assert!(rate >= 0.70, "qa pass rate {rate:.3}: {:#?}", qa.failures);
     assert!(intents.accuracy >= 0.75, "intent accuracy {:.3}", intents.accuracy);
-    assert!(val.recall >= 0.80 && val.false_alarm_rate <= 0.15, "validation {:?}", val);
+    assert!(
+        val.recall >= 0.80 && val.false_alarm_rate <= 0.15,
+        "validation {:?}",
+        val
+    );
 }
 
 #[test]

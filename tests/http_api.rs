@@ -15,7 +15,12 @@ async fn server() -> String {
 }
 
 async fn post(base: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new().post(format!("{base}{path}")).json(&body).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
@@ -23,7 +28,12 @@ async fn post(base: &str, path: &str, body: Value) -> (u16, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_reports_the_stores() {
     let base = server().await;
-    let r: Value = reqwest::get(format!("{base}/healthz")).await.unwrap().json().await.unwrap();
+    let r: Value = reqwest::get(format!("{base}/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["status"], "ok");
     assert_eq!(r["stats"]["merchants"].as_array().unwrap().len(), 3);
     assert!(r["stats"]["passages"].as_u64().unwrap() > 100);
@@ -33,7 +43,12 @@ async fn healthz_reports_the_stores() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answer_returns_facts_citations_verdict_and_timings() {
     let base = server().await;
-    let (s, r) = post(&base, "/v1/answer", json!({"merchant_id": "m-beauty", "question": "HY-LP-0213多少钱"})).await;
+    let (s, r) = post(
+        &base,
+        "/v1/answer",
+        json!({"merchant_id": "m-beauty", "question": "HY-LP-0213多少钱"}),
+    )
+    .await;
     assert_eq!(s, 200, "{r}");
     assert!(r["answer"].as_str().unwrap().contains("139"), "{r}");
     assert_eq!(r["intent"], "price_inquiry");
@@ -52,16 +67,31 @@ async fn each_merchant_answers_from_its_own_facts() {
     for (m, q) in [("m-digital", "JK-PB-2002多少钱"), ("m-apparel", "ZL-CT-2402多少钱")] {
         let (s, r) = post(&base, "/v1/answer", json!({"merchant_id": m, "question": q})).await;
         assert_eq!(s, 200, "{r}");
-        let subjects: Vec<&str> = r["citations"].as_array().unwrap().iter().filter_map(|c| c["subject"].as_str()).collect();
+        let subjects: Vec<&str> = r["citations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["subject"].as_str())
+            .collect();
         assert!(!subjects.is_empty());
-        assert!(subjects.iter().all(|s| s.contains(&format!("/{m}/")) || s.contains("/general/")), "{subjects:?}");
+        assert!(
+            subjects
+                .iter()
+                .all(|s| s.contains(&format!("/{m}/")) || s.contains("/general/")),
+            "{subjects:?}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn human_request_hands_off() {
     let base = server().await;
-    let (s, r) = post(&base, "/v1/answer", json!({"merchant_id": "m-apparel", "question": "我要转人工客服"})).await;
+    let (s, r) = post(
+        &base,
+        "/v1/answer",
+        json!({"merchant_id": "m-apparel", "question": "我要转人工客服"}),
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(r["handoff"], true, "{r}");
 }
@@ -69,7 +99,12 @@ async fn human_request_hands_off() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_returns_scoped_evidence_with_provenance() {
     let base = server().await;
-    let (s, r) = post(&base, "/v1/search", json!({"merchant_id": "m-beauty", "question": "包邮吗 运费多少"})).await;
+    let (s, r) = post(
+        &base,
+        "/v1/search",
+        json!({"merchant_id": "m-beauty", "question": "包邮吗 运费多少"}),
+    )
+    .await;
     assert_eq!(s, 200, "{r}");
     let ev = r["evidence"].as_array().unwrap();
     assert!(!ev.is_empty());
@@ -105,17 +140,37 @@ async fn validate_flags_a_wrong_price() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_json_with_codes() {
     let base = server().await;
-    let (s, r) = post(&base, "/v1/answer", json!({"merchant_id": "m-nobody", "question": "口红多少钱"})).await;
+    let (s, r) = post(
+        &base,
+        "/v1/answer",
+        json!({"merchant_id": "m-nobody", "question": "口红多少钱"}),
+    )
+    .await;
     assert_eq!((s, r["error"]["code"].as_str()), (404, Some("unknown_merchant")), "{r}");
-    let (s, r) = post(&base, "/v1/answer", json!({"merchant_id": "m-beauty", "question": "   "})).await;
+    let (s, r) = post(
+        &base,
+        "/v1/answer",
+        json!({"merchant_id": "m-beauty", "question": "   "}),
+    )
+    .await;
     assert_eq!((s, r["error"]["code"].as_str()), (400, Some("invalid_request")), "{r}");
     assert!(r["error"]["message"].as_str().unwrap().contains("question"));
     let long = "口".repeat(501);
-    let (s, r) = post(&base, "/v1/answer", json!({"merchant_id": "m-beauty", "question": long})).await;
+    let (s, r) = post(
+        &base,
+        "/v1/answer",
+        json!({"merchant_id": "m-beauty", "question": long}),
+    )
+    .await;
     assert_eq!((s, r["error"]["code"].as_str()), (400, Some("invalid_request")), "{r}");
     let (s, r) = post(&base, "/v1/answer", json!({"merchant_id": "m-beauty"})).await;
     assert_eq!((s, r["error"]["code"].as_str()), (400, Some("invalid_json")), "{r}");
-    let (s, r) = post(&base, "/v1/answer", json!({"merchant_id": "m-beauty", "question": "在吗", "now": "yesterday"})).await;
+    let (s, r) = post(
+        &base,
+        "/v1/answer",
+        json!({"merchant_id": "m-beauty", "question": "在吗", "now": "yesterday"}),
+    )
+    .await;
     assert_eq!((s, r["error"]["code"].as_str()), (400, Some("invalid_request")), "{r}");
     let r = reqwest::Client::new()
         .post(format!("{base}/v1/answer"))

@@ -23,12 +23,20 @@ fn index(dir: &std::path::Path) -> TextIndex {
     idx.replace_merchant(
         "a",
         &[
-            passage("a", "a1", "丝绒雾面口红 213枫叶红棕（货号HY-LP-0213），花漾品牌，售价139元。"),
+            passage(
+                "a",
+                "a1",
+                "丝绒雾面口红 213枫叶红棕（货号HY-LP-0213），花漾品牌，售价139元。",
+            ),
             passage("a", "a2", "持妆柔雾粉底液（货号HY-FD-0102），售价229元。"),
         ],
     )
     .unwrap();
-    idx.replace_merchant("b", &[passage("b", "b1", "另一家店的口红 HY-LP-0213 同款货号，售价99元。")]).unwrap();
+    idx.replace_merchant(
+        "b",
+        &[passage("b", "b1", "另一家店的口红 HY-LP-0213 同款货号，售价99元。")],
+    )
+    .unwrap();
     idx
 }
 
@@ -36,7 +44,12 @@ fn index(dir: &std::path::Path) -> TextIndex {
 fn sku_matches_whole_and_in_parts() {
     let dir = tempfile::tempdir().unwrap();
     let idx = index(dir.path());
-    let toks: Vec<String> = idx.tokenizer().tokens("HY-LP-0213多少钱").into_iter().map(|t| t.text).collect();
+    let toks: Vec<String> = idx
+        .tokenizer()
+        .tokens("HY-LP-0213多少钱")
+        .into_iter()
+        .map(|t| t.text)
+        .collect();
     assert!(toks.contains(&"hy-lp-0213".to_string()), "{toks:?}");
     let hits = idx.search(&["a"], "HY-LP-0213", 5).unwrap();
     assert_eq!(hits[0].0.id, "a1");
@@ -48,9 +61,24 @@ fn sku_matches_whole_and_in_parts() {
 fn brand_and_lexicon_words_stay_whole() {
     let dir = tempfile::tempdir().unwrap();
     let idx = index(dir.path());
-    let toks: Vec<String> = idx.tokenizer().tokens("花漾的枫叶红棕").into_iter().map(|t| t.text).collect();
-    assert!(toks.contains(&"花漾".to_string()) && toks.contains(&"枫叶红棕".to_string()), "{toks:?}");
-    assert!(toks.contains(&"上海交通大学".to_string()) || idx.tokenizer().tokens("上海交通大学").iter().any(|t| t.text == "上海交通大学"));
+    let toks: Vec<String> = idx
+        .tokenizer()
+        .tokens("花漾的枫叶红棕")
+        .into_iter()
+        .map(|t| t.text)
+        .collect();
+    assert!(
+        toks.contains(&"花漾".to_string()) && toks.contains(&"枫叶红棕".to_string()),
+        "{toks:?}"
+    );
+    assert!(
+        toks.contains(&"上海交通大学".to_string())
+            || idx
+                .tokenizer()
+                .tokens("上海交通大学")
+                .iter()
+                .any(|t| t.text == "上海交通大学")
+    );
 }
 
 #[test]

@@ -3,7 +3,6 @@
 mod common;
 
 use zhiku::Question;
-use zhiku::pipeline::{Generator, Retrieve, Understand, Validate};
 use zhiku::store::passages::PassageKind;
 
 fn q(m: &str, text: &str) -> Question {
@@ -23,7 +22,11 @@ fn understand_links_skus_and_names_and_spots_order_numbers() {
     let e = common::engine();
     let p = e.pipeline();
     let u = p.understand.run(q("m-beauty", "HY-FD-0102还有货吗")).unwrap();
-    assert!(u.entities.first().is_some_and(|x| x.iri.ends_with("foundation-02")), "{:?}", u.entities);
+    assert!(
+        u.entities.first().is_some_and(|x| x.iri.ends_with("foundation-02")),
+        "{:?}",
+        u.entities
+    );
     let u = p.understand.run(q("m-beauty", "我的订单2026061012345到哪了")).unwrap();
     assert!(u.order_specific);
     let u = p.understand.run(q("m-beauty", "你好，在吗")).unwrap();
@@ -42,7 +45,11 @@ fn retrieve_fuses_sources_within_the_merchant() {
     let top = &r.evidence[0];
     assert_eq!(top.kind, PassageKind::Product);
     assert!(top.sources.iter().any(|s| s == "graph"), "{:?}", top.sources);
-    assert!(r.evidence.iter().all(|e| e.subject.contains("/m-digital/") || e.subject.contains("/general/")));
+    assert!(
+        r.evidence
+            .iter()
+            .all(|e| e.subject.contains("/m-digital/") || e.subject.contains("/general/"))
+    );
     let subjects: std::collections::HashSet<_> = r.evidence.iter().map(|e| &e.subject).collect();
     assert_eq!(subjects.len(), r.evidence.len(), "deduplicated by subject");
 }
@@ -79,8 +86,12 @@ fn validate_corrects_a_wrong_draft() {
 #[test]
 fn whole_flow_answers_as_of_the_clock() {
     let e = common::engine();
-    let before = e.answer(q("m-beauty", "现在有什么活动"), common::at("2026-06-10T12:00:00+08:00")).unwrap();
-    let after = e.answer(q("m-beauty", "现在有什么活动"), common::at("2026-11-23T12:00:00+08:00")).unwrap();
+    let before = e
+        .answer(q("m-beauty", "现在有什么活动"), common::at("2026-06-10T12:00:00+08:00"))
+        .unwrap();
+    let after = e
+        .answer(q("m-beauty", "现在有什么活动"), common::at("2026-11-23T12:00:00+08:00"))
+        .unwrap();
     assert_ne!(before.answer, after.answer);
     assert!(after.answer.contains("结束"), "{}", after.answer);
 }

@@ -3,9 +3,9 @@
 use crate::Error;
 use crate::pipeline::{Clock, Drafted, Evidence, Generator, Retrieved};
 use crate::prompts::money;
+use crate::store::Layer;
 use crate::store::merchant::{Availability, Product, PromotionStatus};
 use crate::store::ontology::HandoffRule;
-use crate::store::Layer;
 use crate::store::passages::PassageKind;
 use crate::store::{MerchantFacts, Ontology};
 use crate::text::{clauses, fold, terms};
@@ -100,16 +100,31 @@ impl TemplateGenerator {
         let mut stop_terms: Vec<String> = settings.question_stopwords.iter().flat_map(|w| terms(w)).collect();
         stop_terms.sort();
         stop_terms.dedup();
-        TemplateGenerator { env, ontology, settings, stop_terms }
+        TemplateGenerator {
+            env,
+            ontology,
+            settings,
+            stop_terms,
+        }
     }
 
     fn topic_terms(&self, text: &str, exclude: &[String]) -> Vec<String> {
-        terms(text).into_iter().filter(|t| !self.stop_terms.contains(t) && !exclude.contains(t)).collect()
+        terms(text)
+            .into_iter()
+            .filter(|t| !self.stop_terms.contains(t) && !exclude.contains(t))
+            .collect()
     }
 
     fn handoff(&self, reason: &str, product: &str) -> Result<Draft, Error> {
-        let answer = self.env.get_template("answer/handoff.j2")?.render(context! { reason, product })?;
-        Ok(Draft { answer: answer.trim().to_string(), citations: Vec::new(), handoff: Some(reason.to_string()) })
+        let answer = self
+            .env
+            .get_template("answer/handoff.j2")?
+            .render(context! { reason, product })?;
+        Ok(Draft {
+            answer: answer.trim().to_string(),
+            citations: Vec::new(),
+            handoff: Some(reason.to_string()),
+        })
     }
 
     /// Attribute snippets of a product matching the question: property lines and
@@ -119,14 +134,21 @@ impl TemplateGenerator {
         let q = fold(question);
         let mut targets: Vec<String> = Vec::new();
         for c in &self.ontology.attributes {
-            if c.labels.iter().any(|l| { let l = fold(l); !l.is_empty() && q.contains(&l) }) {
+            if c.labels.iter().any(|l| {
+                let l = fold(l);
+                !l.is_empty() && q.contains(&l)
+            }) {
                 targets.extend(c.labels.iter().map(|l| fold(l)).filter(|l| !l.is_empty()));
             }
         }
         let name_terms = terms(&p.name);
         let qt = self.topic_terms(question, &name_terms);
         let mut candidates: Vec<String> = p.properties.iter().map(|(k, v)| format!("{k}：{v}")).collect();
-        for text in p.description.iter().chain(p.offer.as_ref().and_then(|o| o.description.as_ref())) {
+        for text in p
+            .description
+            .iter()
+            .chain(p.offer.as_ref().and_then(|o| o.description.as_ref()))
+        {
             candidates.extend(clauses(text).into_iter().map(str::to_string));
         }
         let mut scored: Vec<(f32, String)> = candidates
@@ -151,8 +173,12 @@ impl TemplateGenerator {
             price: o.and_then(|o| o.price),
             availability: o.map(|o| o.availability).unwrap_or(Availability::Unknown),
             inventory: o.and_then(|o| o.inventory),
-            unit: o.and_then(|o| o.inventory_unit.clone()).unwrap_or_else(|| "件".to_string()),
-            starts: o.and_then(|o| o.availability_starts).map(|d| d.format("%Y年%-m月%-d日").to_string()),
+            unit: o
+                .and_then(|o| o.inventory_unit.clone())
+                .unwrap_or_else(|| "件".to_string()),
+            starts: o
+                .and_then(|o| o.availability_starts)
+                .map(|d| d.format("%Y年%-m月%-d日").to_string()),
             snippets,
         }
     }
@@ -180,11 +206,19 @@ impl TemplateGenerator {
             _ => "stock",
         };
         // Several variants of one series with the same price and stock: answer for the first.
-        let shown: Vec<&Product> = if mode == "comparison" { products.clone() } else { products.iter().take(1).copied().collect() };
+        let shown: Vec<&Product> = if mode == "comparison" {
+            products.clone()
+        } else {
+            products.iter().take(1).copied().collect()
+        };
         let mut views = Vec::new();
         let mut any_snippet = false;
         for p in &shown {
-            let snippets = if mode == "attribute" || mode == "comparison" { self.attribute_snippets(&u.question.text, p) } else { Vec::new() };
+            let snippets = if mode == "attribute" || mode == "comparison" {
+                self.attribute_snippets(&u.question.text, p)
+            } else {
+                Vec::new()
+            };
             any_snippet |= !snippets.is_empty();
             views.push(self.product_view(p, snippets));
         }
@@ -207,20 +241,30 @@ impl TemplateGenerator {
                 _ => return self.faq_answer_on(r, false),
             }
         }
-        if mode == "restock" && views.iter().any(|v| v.availability == Availability::OutOfStock) {
-            if let Some((e, text)) = self.best_faq_mentioning(r, shown[0]) {
-                extra = text;
-                citations.push(e.id.clone());
-            }
+        if mode == "restock"
+            && views.iter().any(|v| v.availability == Availability::OutOfStock)
+            && let Some((e, text)) = self.best_faq_mentioning(r, shown[0])
+        {
+            extra = text;
+            citations.push(e.id.clone());
         }
-        if mode == "attribute" && any_snippet && !cfg.needs_product {
-            if let Some((e, text)) = self.best_faq_mentioning(r, shown[0]) {
-                extra = text;
-                citations.push(e.id.clone());
-            }
+        if mode == "attribute"
+            && any_snippet
+            && !cfg.needs_product
+            && let Some((e, text)) = self.best_faq_mentioning(r, shown[0])
+        {
+            extra = text;
+            citations.push(e.id.clone());
         }
-        let answer = self.env.get_template("answer/product.j2")?.render(context! { products => views, mode, extra })?;
-        Ok(Draft { answer: tidy(&answer), citations, handoff: None })
+        let answer = self
+            .env
+            .get_template("answer/product.j2")?
+            .render(context! { products => views, mode, extra })?;
+        Ok(Draft {
+            answer: tidy(&answer),
+            citations,
+            handoff: None,
+        })
     }
 
     /// Whether `text` speaks to the question's topic beyond the product's name.
@@ -237,7 +281,11 @@ impl TemplateGenerator {
             })
         });
         let tt = terms(text);
-        label_hit || self.topic_terms(question, &terms(product_name)).iter().any(|t| tt.contains(t))
+        label_hit
+            || self
+                .topic_terms(question, &terms(product_name))
+                .iter()
+                .any(|t| tt.contains(t))
     }
 
     /// The FAQ / policy evidence sentence that best mentions a product, if any.
@@ -245,7 +293,11 @@ impl TemplateGenerator {
         let name_terms = terms(&p.name);
         let qt = self.topic_terms(&r.understood.question.text, &[]);
         let mut best: Option<(f32, &Evidence, String)> = None;
-        for e in r.evidence.iter().filter(|e| matches!(e.kind, PassageKind::Faq | PassageKind::Policy)) {
+        for e in r
+            .evidence
+            .iter()
+            .filter(|e| matches!(e.kind, PassageKind::Faq | PassageKind::Policy))
+        {
             let body = faq_body(e, &r.understood.facts);
             for s in crate::text::sentences(&body) {
                 let st = terms(s);
@@ -278,8 +330,13 @@ impl TemplateGenerator {
         };
         // The merchant's own knowledge first; the general layer only when the merchant says
         // nothing on the topic; then the semantically closest merchant passage.
-        let merchant: Vec<&Evidence> =
-            r.evidence.iter().filter(answers).filter(|e| e.layer == Layer::Merchant).filter(topical).collect();
+        let merchant: Vec<&Evidence> = r
+            .evidence
+            .iter()
+            .filter(answers)
+            .filter(|e| e.layer == Layer::Merchant)
+            .filter(topical)
+            .collect();
         let usable: Vec<&Evidence> = if !merchant.is_empty() {
             merchant
         } else {
@@ -295,28 +352,51 @@ impl TemplateGenerator {
                     .collect()
             }
         };
-        let Some(first) = usable.first() else { return self.handoff("no_answer", "") };
+        let Some(first) = usable.first() else {
+            return self.handoff("no_answer", "");
+        };
         let mut parts = Vec::new();
         let mut citations = Vec::new();
         // A named product that is not simply in stock changes most answers: say so first.
-        if let Some(p) = r.understood.entities.first().and_then(|e| facts.product(&e.iri)) {
-            if p.offer.as_ref().is_some_and(|o| o.availability != Availability::InStock) {
-                let view = self.product_view(p, Vec::new());
-                parts.push(tidy(&self.env.get_template("answer/product.j2")?.render(context! { products => vec![view], mode => "status", extra => "" })?));
-                citations.extend(r.evidence.iter().filter(|e| e.subject == p.iri).map(|e| e.id.clone()));
-            }
+        if let Some(p) = r.understood.entities.first().and_then(|e| facts.product(&e.iri))
+            && p.offer
+                .as_ref()
+                .is_some_and(|o| o.availability != Availability::InStock)
+        {
+            let view = self.product_view(p, Vec::new());
+            parts.push(tidy(
+                &self
+                    .env
+                    .get_template("answer/product.j2")?
+                    .render(context! { products => vec![view], mode => "status", extra => "" })?,
+            ));
+            citations.extend(r.evidence.iter().filter(|e| e.subject == p.iri).map(|e| e.id.clone()));
         }
         parts.push(faq_body(first, facts));
         citations.push(first.id.clone());
-        if let Some(second) = usable.get(1) {
-            if second.score >= first.score * 0.85 && second.layer == first.layer {
-                parts.push(faq_body(second, facts));
-                citations.push(second.id.clone());
-            }
+        if let Some(second) = usable.get(1)
+            && second.score >= first.score * 0.85
+            && second.layer == first.layer
+        {
+            parts.push(faq_body(second, facts));
+            citations.push(second.id.clone());
         }
-        let parts: Vec<String> = parts.into_iter().map(|p| if p.ends_with(['。', '！', '？', '～']) { p } else { format!("{p}。") }).collect();
+        let parts: Vec<String> = parts
+            .into_iter()
+            .map(|p| {
+                if p.ends_with(['。', '！', '？', '～']) {
+                    p
+                } else {
+                    format!("{p}。")
+                }
+            })
+            .collect();
         let answer = self.env.get_template("answer/faq.j2")?.render(context! { parts })?;
-        Ok(Draft { answer: tidy(&answer), citations, handoff: None })
+        Ok(Draft {
+            answer: tidy(&answer),
+            citations,
+            handoff: None,
+        })
     }
 
     /// Products matching a need (recommendation without a named product): category,
@@ -330,7 +410,11 @@ impl TemplateGenerator {
             let mut hits = 0;
             let mut texts: Vec<String> = p.properties.iter().map(|(k, v)| format!("{k}：{v}")).collect();
             texts.extend(p.category.iter().cloned());
-            texts.extend(p.description.iter().flat_map(|d| clauses(d).into_iter().map(str::to_string).collect::<Vec<_>>()));
+            texts.extend(
+                p.description
+                    .iter()
+                    .flat_map(|d| clauses(d).into_iter().map(str::to_string).collect::<Vec<_>>()),
+            );
             texts.push(p.name.clone());
             for t in texts {
                 let tt = terms(&t);
@@ -342,16 +426,33 @@ impl TemplateGenerator {
                     }
                 }
             }
-            if hits >= 2 && p.offer.as_ref().is_none_or(|o| o.availability != Availability::OutOfStock) {
+            if hits >= 2
+                && p.offer
+                    .as_ref()
+                    .is_none_or(|o| o.availability != Availability::OutOfStock)
+            {
                 scored.push((hits, p, snippets));
             }
         }
         scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
-        let Some(best) = scored.first().map(|s| s.0) else { return self.handoff("no_product", "") };
-        let views: Vec<ProductView> =
-            scored.into_iter().filter(|s| s.0 == best).take(3).map(|(_, p, sn)| self.product_view(p, sn)).collect();
-        let answer = self.env.get_template("answer/product.j2")?.render(context! { products => views, mode => "recommend", extra => "" })?;
-        Ok(Draft { answer: tidy(&answer), citations: Vec::new(), handoff: None })
+        let Some(best) = scored.first().map(|s| s.0) else {
+            return self.handoff("no_product", "");
+        };
+        let views: Vec<ProductView> = scored
+            .into_iter()
+            .filter(|s| s.0 == best)
+            .take(3)
+            .map(|(_, p, sn)| self.product_view(p, sn))
+            .collect();
+        let answer = self
+            .env
+            .get_template("answer/product.j2")?
+            .render(context! { products => views, mode => "recommend", extra => "" })?;
+        Ok(Draft {
+            answer: tidy(&answer),
+            citations: Vec::new(),
+            handoff: None,
+        })
     }
 
     fn promotion_answer(&self, r: &Retrieved, at: Clock) -> Result<Draft, Error> {
@@ -360,7 +461,11 @@ impl TemplateGenerator {
         let qt = self.topic_terms(q, &[]);
         let linked: Vec<&str> = r.understood.entities.iter().map(|e| e.iri.as_str()).collect();
         let offers: Vec<_> = facts.promotions.iter().filter(|p| !p.is_event).collect();
-        let pool: Vec<_> = if offers.is_empty() { facts.promotions.iter().collect() } else { offers };
+        let pool: Vec<_> = if offers.is_empty() {
+            facts.promotions.iter().collect()
+        } else {
+            offers
+        };
         let scored: Vec<(usize, &crate::store::merchant::Promotion)> = pool
             .iter()
             .map(|p| {
@@ -374,21 +479,35 @@ impl TemplateGenerator {
             .collect();
         let best = scored.iter().map(|s| s.0).max().unwrap_or(0);
         let chosen: Vec<_> = if best >= 2 {
-            scored.iter().filter(|s| s.0 + 1 >= best && s.0 >= 2).map(|s| s.1).collect()
+            scored
+                .iter()
+                .filter(|s| s.0 + 1 >= best && s.0 >= 2)
+                .map(|s| s.1)
+                .collect()
         } else {
             // A general question: what runs now, else what is coming, else what ended last.
-            let active: Vec<_> = pool.iter().filter(|p| p.status(at) == PromotionStatus::Active).copied().collect();
+            let active: Vec<_> = pool
+                .iter()
+                .filter(|p| p.status(at) == PromotionStatus::Active)
+                .copied()
+                .collect();
             if !active.is_empty() {
                 active
             } else {
-                let upcoming: Vec<_> = pool.iter().filter(|p| p.status(at) == PromotionStatus::Upcoming).copied().collect();
+                let upcoming: Vec<_> = pool
+                    .iter()
+                    .filter(|p| p.status(at) == PromotionStatus::Upcoming)
+                    .copied()
+                    .collect();
                 if !upcoming.is_empty() { upcoming } else { pool.clone() }
             }
         };
         if chosen.is_empty() {
             return self.faq_answer(r);
         }
-        let fmt = |d: Option<chrono::DateTime<chrono::FixedOffset>>| d.map(|d| d.format("%-m月%-d日%H:%M").to_string()).unwrap_or_default();
+        let fmt = |d: Option<chrono::DateTime<chrono::FixedOffset>>| {
+            d.map(|d| d.format("%-m月%-d日%H:%M").to_string()).unwrap_or_default()
+        };
         let views: Vec<PromotionView> = chosen
             .iter()
             .map(|p| PromotionView {
@@ -399,24 +518,41 @@ impl TemplateGenerator {
                 start: fmt(p.valid_from),
             })
             .collect();
-        let citations = r.evidence.iter().filter(|e| chosen.iter().any(|p| p.iri == e.subject)).map(|e| e.id.clone()).collect();
-        let answer = self.env.get_template("answer/promotion.j2")?.render(context! { promotions => views })?;
-        Ok(Draft { answer: tidy(&answer), citations, handoff: None })
+        let citations = r
+            .evidence
+            .iter()
+            .filter(|e| chosen.iter().any(|p| p.iri == e.subject))
+            .map(|e| e.id.clone())
+            .collect();
+        let answer = self
+            .env
+            .get_template("answer/promotion.j2")?
+            .render(context! { promotions => views })?;
+        Ok(Draft {
+            answer: tidy(&answer),
+            citations,
+            handoff: None,
+        })
     }
 }
 
 /// The answer text of an evidence item: a FAQ's accepted answer, otherwise the passage.
 fn faq_body(e: &Evidence, facts: &MerchantFacts) -> String {
-    if e.kind == PassageKind::Faq {
-        if let Some(f) = facts.faqs.iter().find(|f| f.iri == e.subject) {
-            return f.answer.clone();
-        }
+    if e.kind == PassageKind::Faq
+        && let Some(f) = facts.faqs.iter().find(|f| f.iri == e.subject)
+    {
+        return f.answer.clone();
     }
     e.text.clone()
 }
 
 fn tidy(s: &str) -> String {
-    s.lines().map(str::trim).collect::<Vec<_>>().join("").replace("。。", "。").replace("，。", "。")
+    s.lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("")
+        .replace("。。", "。")
+        .replace("，。", "。")
 }
 
 impl Generator for TemplateGenerator {
@@ -424,18 +560,42 @@ impl Generator for TemplateGenerator {
     fn run(&self, r: Retrieved, at: Clock) -> Result<Drafted, Error> {
         let u = &r.understood;
         let intent = u.intent.id.as_str();
-        let rule = self.ontology.intent(intent).map(|i| i.handoff).unwrap_or(HandoffRule::Never);
-        let cfg = self.settings.intents.get(intent).cloned().unwrap_or(IntentAnswer { mode: self.settings.default_mode, ..Default::default() });
+        let rule = self
+            .ontology
+            .intent(intent)
+            .map(|i| i.handoff)
+            .unwrap_or(HandoffRule::Never);
+        let cfg = self.settings.intents.get(intent).cloned().unwrap_or(IntentAnswer {
+            mode: self.settings.default_mode,
+            ..Default::default()
+        });
         let draft = if rule == HandoffRule::Always {
-            self.handoff(if intent == "human_agent" || intent == "complaint" { intent } else { "order" }, "")?
-        } else if u.order_specific && (rule == HandoffRule::WhenOrderSpecific || !u.facts.products.is_empty() && u.entities.is_empty() && cfg.mode == Mode::Faq) {
+            self.handoff(
+                if intent == "human_agent" || intent == "complaint" {
+                    intent
+                } else {
+                    "order"
+                },
+                "",
+            )?
+        } else if u.order_specific
+            && (rule == HandoffRule::WhenOrderSpecific
+                || !u.facts.products.is_empty() && u.entities.is_empty() && cfg.mode == Mode::Faq)
+        {
             self.handoff("order", "")?
         } else {
             match cfg.mode {
                 Mode::Smalltalk => {
                     let shop = u.facts.org.name.clone();
-                    let answer = self.env.get_template("answer/smalltalk.j2")?.render(context! { intent, shop })?;
-                    Draft { answer: tidy(&answer), citations: Vec::new(), handoff: None }
+                    let answer = self
+                        .env
+                        .get_template("answer/smalltalk.j2")?
+                        .render(context! { intent, shop })?;
+                    Draft {
+                        answer: tidy(&answer),
+                        citations: Vec::new(),
+                        handoff: None,
+                    }
                 }
                 Mode::Product => self.product_answer(&r, &cfg)?,
                 Mode::Promotion => self.promotion_answer(&r, at)?,
@@ -443,6 +603,12 @@ impl Generator for TemplateGenerator {
             }
         };
         let _ = money;
-        Ok(Drafted { answer: draft.answer, citations: draft.citations, handoff: draft.handoff.is_some(), handoff_reason: draft.handoff, retrieved: r })
+        Ok(Drafted {
+            answer: draft.answer,
+            citations: draft.citations,
+            handoff: draft.handoff.is_some(),
+            handoff_reason: draft.handoff,
+            retrieved: r,
+        })
     }
 }

@@ -26,7 +26,11 @@ pub struct ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": { "code": self.code, "message": self.message } }))).into_response()
+        (
+            self.status,
+            Json(json!({ "error": { "code": self.code, "message": self.message } })),
+        )
+            .into_response()
     }
 }
 
@@ -40,7 +44,11 @@ impl From<Error> for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %e, "request failed");
         }
-        ApiError { status, code: e.code(), message: e.to_string() }
+        ApiError {
+            status,
+            code: e.code(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -57,7 +65,11 @@ impl From<JsonRejection> for ApiError {
                 code: "unsupported_media_type",
                 message: "send the body as application/json".into(),
             },
-            other => ApiError { status: StatusCode::BAD_REQUEST, code: "invalid_json", message: other.body_text() },
+            other => ApiError {
+                status: StatusCode::BAD_REQUEST,
+                code: "invalid_json",
+                message: other.body_text(),
+            },
         }
     }
 }
@@ -100,7 +112,8 @@ pub struct ValidateBody {
 /// that reads it).
 pub fn clock(now: Option<&str>) -> Result<Clock, Error> {
     match now {
-        Some(s) => chrono::DateTime::parse_from_rfc3339(s).map_err(|e| Error::invalid("now", format!("not an RFC 3339 time: {e}"))),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|e| Error::invalid("now", format!("not an RFC 3339 time: {e}"))),
         None => Ok(chrono::Local::now().fixed_offset()),
     }
 }
@@ -108,11 +121,18 @@ pub fn clock(now: Option<&str>) -> Result<Clock, Error> {
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: e.to_string() })?
+        .map_err(|e| ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: e.to_string(),
+        })?
         .map_err(ApiError::from)
 }
 
-async fn answer(State(engine): State<Shared>, body: Result<Json<AskBody>, JsonRejection>) -> Result<impl IntoResponse, ApiError> {
+async fn answer(
+    State(engine): State<Shared>,
+    body: Result<Json<AskBody>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
     let Json(b) = body?;
     let max = engine.config().limits.max_question_chars;
     let q = Question::new(&b.merchant_id, &b.question, b.session_id, max)?;
@@ -122,7 +142,10 @@ async fn answer(State(engine): State<Shared>, body: Result<Json<AskBody>, JsonRe
     Ok(Json(r))
 }
 
-async fn search(State(engine): State<Shared>, body: Result<Json<AskBody>, JsonRejection>) -> Result<impl IntoResponse, ApiError> {
+async fn search(
+    State(engine): State<Shared>,
+    body: Result<Json<AskBody>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
     let Json(b) = body?;
     let max = engine.config().limits.max_question_chars;
     let q = Question::new(&b.merchant_id, &b.question, b.session_id, max)?;
@@ -139,7 +162,10 @@ async fn search(State(engine): State<Shared>, body: Result<Json<AskBody>, JsonRe
     })))
 }
 
-async fn validate(State(engine): State<Shared>, body: Result<Json<ValidateBody>, JsonRejection>) -> Result<impl IntoResponse, ApiError> {
+async fn validate(
+    State(engine): State<Shared>,
+    body: Result<Json<ValidateBody>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
     let Json(b) = body?;
     let limits = &engine.config().limits;
     let answer = b.answer.trim().to_string();
@@ -147,17 +173,27 @@ async fn validate(State(engine): State<Shared>, body: Result<Json<ValidateBody>,
         return Err(Error::invalid("answer", "must not be empty").into());
     }
     if answer.chars().count() > limits.max_answer_chars {
-        return Err(Error::invalid("answer", format!("is longer than {} characters", limits.max_answer_chars)).into());
+        return Err(Error::invalid(
+            "answer",
+            format!("is longer than {} characters", limits.max_answer_chars),
+        )
+        .into());
     }
     let question = b.question.unwrap_or_default();
     if question.chars().count() > limits.max_question_chars {
-        return Err(Error::invalid("question", format!("is longer than {} characters", limits.max_question_chars)).into());
+        return Err(Error::invalid(
+            "question",
+            format!("is longer than {} characters", limits.max_question_chars),
+        )
+        .into());
     }
     let at = clock(b.now.as_deref())?;
     let e = engine.clone();
     let m = b.merchant_id.clone();
     let v = blocking(move || e.validate(&m, &answer, &question, at)).await?;
-    Ok(Json(json!({ "merchant_id": b.merchant_id, "verdict": v.verdict, "claims": v.claims, "corrections": v.corrections, "corrected_answer": v.corrected_answer })))
+    Ok(Json(
+        json!({ "merchant_id": b.merchant_id, "verdict": v.verdict, "claims": v.claims, "corrections": v.corrections, "corrected_answer": v.corrected_answer }),
+    ))
 }
 
 async fn healthz(State(engine): State<Shared>) -> Result<impl IntoResponse, ApiError> {
@@ -167,7 +203,11 @@ async fn healthz(State(engine): State<Shared>) -> Result<impl IntoResponse, ApiE
 }
 
 async fn not_found() -> ApiError {
-    ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: "no such route".into() }
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found",
+        message: "no such route".into(),
+    }
 }
 
 /// The router with every route and the body-size limit.
@@ -188,12 +228,18 @@ pub fn router(engine: Arc<Engine>) -> Router {
 pub async fn serve(engine: Arc<Engine>, listen: &str) -> Result<(), Error> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|source| Error::Io { context: format!("bind {listen}"), source })?;
+        .map_err(|source| Error::Io {
+            context: format!("bind {listen}"),
+            source,
+        })?;
     tracing::info!(%listen, "zhiku serving");
     axum::serve(listener, router(engine))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
-        .map_err(|source| Error::Io { context: "serve".into(), source })
+        .map_err(|source| Error::Io {
+            context: "serve".into(),
+            source,
+        })
 }

@@ -3,8 +3,8 @@
 //! fallback for typos and unsegmented words. Settings: `indexes/text.toml`.
 
 use super::IndexError;
-use crate::store::passages::{Passage, PassageKind};
 use crate::store::Layer;
+use crate::store::passages::{Passage, PassageKind};
 use jieba_rs::Jieba;
 use serde::Deserialize;
 use std::path::Path;
@@ -34,7 +34,13 @@ pub struct TextSettings {
 
 impl Default for TextSettings {
     fn default() -> Self {
-        TextSettings { hmm: true, word_boost: 1.0, ngram_boost: 0.3, lexicon_freq: 100_000, writer_memory: 50_000_000 }
+        TextSettings {
+            hmm: true,
+            word_boost: 1.0,
+            ngram_boost: 0.3,
+            lexicon_freq: 100_000,
+            writer_memory: 50_000_000,
+        }
     }
 }
 
@@ -71,7 +77,9 @@ impl TokenStream for VecTokenStream {
 impl JiebaTokenizer {
     /// Segments `text` into lower-cased search tokens, dropping punctuation and spaces.
     pub fn tokens(&self, text: &str) -> Vec<Token> {
-        let Ok(jieba) = self.jieba.read() else { return Vec::new() };
+        let Ok(jieba) = self.jieba.read() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (position, t) in jieba.cut_for_search(text, self.hmm).into_iter().enumerate() {
             if !t.word.chars().any(char::is_alphanumeric) {
@@ -92,7 +100,10 @@ impl JiebaTokenizer {
 impl Tokenizer for JiebaTokenizer {
     type TokenStream<'a> = VecTokenStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream { tokens: self.tokens(text), index: 0 }
+        VecTokenStream {
+            tokens: self.tokens(text),
+            index: 0,
+        }
     }
 }
 
@@ -120,10 +131,17 @@ pub struct TextIndex {
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let words = TextOptions::default()
-        .set_indexing_options(TextFieldIndexing::default().set_tokenizer("zh").set_index_option(IndexRecordOption::WithFreqsAndPositions))
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("zh")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
         .set_stored();
-    let grams = TextOptions::default()
-        .set_indexing_options(TextFieldIndexing::default().set_tokenizer("zh_ngram").set_index_option(IndexRecordOption::WithFreqs));
+    let grams = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("zh_ngram")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
         merchant_id: b.add_text_field("merchant_id", STRING | STORED),
@@ -144,13 +162,25 @@ impl TextIndex {
         let (schema, fields) = schema();
         let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| IndexError::Text(e.to_string()))?;
         let index = Index::open_or_create(mmap, schema)?;
-        let tokenizer = JiebaTokenizer { jieba: Arc::new(RwLock::new(Jieba::new())), hmm: settings.hmm };
+        let tokenizer = JiebaTokenizer {
+            jieba: Arc::new(RwLock::new(Jieba::new())),
+            hmm: settings.hmm,
+        };
         index.tokenizers().register("zh", TextAnalyzer::from(tokenizer.clone()));
         let ngram = NgramTokenizer::new(2, 2, false).map_err(|e| IndexError::Text(e.to_string()))?;
-        index.tokenizers().register("zh_ngram", TextAnalyzer::builder(ngram).filter(LowerCaser).build());
+        index
+            .tokenizers()
+            .register("zh_ngram", TextAnalyzer::builder(ngram).filter(LowerCaser).build());
         let writer = index.writer(settings.writer_memory)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let ti = TextIndex { index, reader, writer: Mutex::new(writer), fields, tokenizer, settings };
+        let ti = TextIndex {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            tokenizer,
+            settings,
+        };
         ti.add_lexicon(lexicon);
         Ok(ti)
     }
@@ -175,11 +205,17 @@ impl TextIndex {
 
     /// Replaces every passage of `merchant_id` with `passages` in one commit.
     pub fn replace_merchant(&self, merchant_id: &str, passages: &[Passage]) -> Result<(), IndexError> {
-        let mut w = self.writer.lock().map_err(|_| IndexError::Text("writer lock poisoned".into()))?;
+        let mut w = self
+            .writer
+            .lock()
+            .map_err(|_| IndexError::Text("writer lock poisoned".into()))?;
         w.delete_term(Term::from_field_text(self.fields.merchant_id, merchant_id));
         for p in passages {
             let f = &self.fields;
-            let layer = serde_json::to_value(p.layer).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let layer = serde_json::to_value(p.layer)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             w.add_document(doc!(
                 f.id => p.id.as_str(),
                 f.merchant_id => p.merchant_id.as_str(),
@@ -208,15 +244,20 @@ impl TextIndex {
         let scope: Vec<(Occur, Box<dyn Query>)> = merchant_ids
             .iter()
             .map(|m| {
-                let q: Box<dyn Query> =
-                    Box::new(TermQuery::new(Term::from_field_text(f.merchant_id, m), IndexRecordOption::Basic));
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(f.merchant_id, m),
+                    IndexRecordOption::Basic,
+                ));
                 (Occur::Should, q)
             })
             .collect();
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in self.tokenizer.tokens(query) {
             let q = TermQuery::new(Term::from_field_text(f.text, &t.text), IndexRecordOption::WithFreqs);
-            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), self.settings.word_boost))));
+            should.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(q), self.settings.word_boost)),
+            ));
         }
         let mut grams = self.index.tokenizer_for_field(f.ngram)?;
         let mut stream = grams.token_stream(query);
@@ -224,7 +265,10 @@ impl TextIndex {
             let g = &stream.token().text;
             if g.chars().any(char::is_alphanumeric) {
                 let q = TermQuery::new(Term::from_field_text(f.ngram, g), IndexRecordOption::WithFreqs);
-                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), self.settings.ngram_boost))));
+                should.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), self.settings.ngram_boost)),
+                ));
             }
         }
         if should.is_empty() || scope.is_empty() {
@@ -263,7 +307,10 @@ impl TextIndex {
     /// All passages of one merchant id (for rebuilding the vector index).
     pub fn passages_of(&self, merchant_id: &str) -> Result<Vec<Passage>, IndexError> {
         let searcher = self.reader.searcher();
-        let q = TermQuery::new(Term::from_field_text(self.fields.merchant_id, merchant_id), IndexRecordOption::Basic);
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.merchant_id, merchant_id),
+            IndexRecordOption::Basic,
+        );
         let n = searcher.num_docs().max(1) as usize;
         let mut out = Vec::new();
         for (_, addr) in searcher.search(&q, &TopDocs::with_limit(n).order_by_score())? {

@@ -26,7 +26,12 @@ fn one() -> f32 {
 
 impl Default for Weights {
     fn default() -> Self {
-        Weights { bm25: 1.0, vector: 1.0, graph: 1.0, prefer: Vec::new() }
+        Weights {
+            bm25: 1.0,
+            vector: 1.0,
+            graph: 1.0,
+            prefer: Vec::new(),
+        }
     }
 }
 
@@ -50,7 +55,14 @@ pub struct FusionSettings {
 
 impl Default for FusionSettings {
     fn default() -> Self {
-        FusionSettings { rrf_k: 60.0, per_source: 20, top_n: 8, prefer_boost: 1.5, default: Weights::default(), intents: HashMap::new() }
+        FusionSettings {
+            rrf_k: 60.0,
+            per_source: 20,
+            top_n: 8,
+            prefer_boost: 1.5,
+            default: Weights::default(),
+            intents: HashMap::new(),
+        }
     }
 }
 

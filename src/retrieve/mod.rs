@@ -21,8 +21,18 @@ pub struct Retriever {
 
 impl Retriever {
     /// Builds the stage.
-    pub fn new(text: Arc<TextIndex>, vectors: Arc<dyn VectorIndex>, embedder: Arc<Embedder>, settings: FusionSettings) -> Self {
-        Retriever { text, vectors, embedder, settings }
+    pub fn new(
+        text: Arc<TextIndex>,
+        vectors: Arc<dyn VectorIndex>,
+        embedder: Arc<Embedder>,
+        settings: FusionSettings,
+    ) -> Self {
+        Retriever {
+            text,
+            vectors,
+            embedder,
+            settings,
+        }
     }
 
     /// Graph facts around the linked entities: the products' own passages, their return
@@ -33,7 +43,11 @@ impl Retriever {
         let mut ids = Vec::new();
         for e in &u.entities {
             ids.push(passage_id(m, &e.iri, PassageKind::Product));
-            if let Some(rp) = f.product(&e.iri).and_then(|p| p.offer.as_ref()).and_then(|o| o.return_policy.as_deref()) {
+            if let Some(rp) = f
+                .product(&e.iri)
+                .and_then(|p| p.offer.as_ref())
+                .and_then(|o| o.return_policy.as_deref())
+            {
                 ids.push(passage_id(m, rp, PassageKind::Policy));
             }
             for p in f.promotions.iter().filter(|p| p.items.contains(&e.iri)) {
@@ -65,13 +79,21 @@ impl Retrieve for Retriever {
         let graph = self.graph_ids(&u, at);
 
         let mut passages: HashMap<String, Passage> = HashMap::new();
-        let bm25_ids: Vec<String> = bm25.into_iter().map(|(p, _)| {
-            let id = p.id.clone();
-            passages.insert(id.clone(), p);
-            id
-        }).collect();
+        let bm25_ids: Vec<String> = bm25
+            .into_iter()
+            .map(|(p, _)| {
+                let id = p.id.clone();
+                passages.insert(id.clone(), p);
+                id
+            })
+            .collect();
         let vector_ids: Vec<String> = vhits.into_iter().map(|h| h.passage_id).collect();
-        let missing: Vec<String> = vector_ids.iter().chain(graph.iter()).filter(|i| !passages.contains_key(*i)).cloned().collect();
+        let missing: Vec<String> = vector_ids
+            .iter()
+            .chain(graph.iter())
+            .filter(|i| !passages.contains_key(*i))
+            .cloned()
+            .collect();
         for p in self.text.get(&missing)? {
             passages.insert(p.id.clone(), p);
         }
@@ -79,12 +101,23 @@ impl Retrieve for Retriever {
         passages.retain(|_, p| p.merchant_id == m || p.merchant_id == GENERAL_SCOPE);
 
         let w = self.settings.weights(&u.intent.id);
-        let fused = rrf(&[(w.bm25, bm25_ids.clone()), (w.vector, vector_ids.clone()), (w.graph, graph.clone())], self.settings.rrf_k);
+        let fused = rrf(
+            &[
+                (w.bm25, bm25_ids.clone()),
+                (w.vector, vector_ids.clone()),
+                (w.graph, graph.clone()),
+            ],
+            self.settings.rrf_k,
+        );
         let mut scored: Vec<(String, f32)> = fused
             .into_iter()
             .filter_map(|(id, s)| {
                 let p = passages.get(&id)?;
-                let boost = if w.prefer.iter().any(|k| k == p.kind.as_str()) { self.settings.prefer_boost } else { 1.0 };
+                let boost = if w.prefer.iter().any(|k| k == p.kind.as_str()) {
+                    self.settings.prefer_boost
+                } else {
+                    1.0
+                };
                 Some((id, s * boost))
             })
             .collect();
@@ -117,6 +150,9 @@ impl Retrieve for Retriever {
                 break;
             }
         }
-        Ok(Retrieved { understood: u, evidence })
+        Ok(Retrieved {
+            understood: u,
+            evidence,
+        })
     }
 }

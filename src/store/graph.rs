@@ -38,14 +38,22 @@ pub struct GraphStore {
 pub fn validate_merchant_id(id: &str) -> Result<(), StoreError> {
     let ok = !id.is_empty()
         && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if ok { Ok(()) } else { Err(StoreError::InvalidMerchantId(id.to_string())) }
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidMerchantId(id.to_string()))
+    }
 }
 
 /// The named graph of a merchant.
 pub fn merchant_graph(merchant_id: &str) -> Result<NamedNode, StoreError> {
     validate_merchant_id(merchant_id)?;
-    Ok(NamedNode::new_unchecked(format!("{MERCHANT_GRAPH_PREFIX}{merchant_id}")))
+    Ok(NamedNode::new_unchecked(format!(
+        "{MERCHANT_GRAPH_PREFIX}{merchant_id}"
+    )))
 }
 
 /// The named graph of a published schema version.
@@ -61,9 +69,13 @@ pub fn general_graph() -> NamedNode {
 impl GraphStore {
     /// Opens (or creates) the RocksDB-backed store in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| StoreError::Io { context: format!("create {}", dir.display()), source })?;
-        Ok(GraphStore { store: Store::open(dir)? })
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            context: format!("create {}", dir.display()),
+            source,
+        })?;
+        Ok(GraphStore {
+            store: Store::open(dir)?,
+        })
     }
 
     /// Replaces the content of `graph` with the Turtle document `data` atomically: the
@@ -82,11 +94,17 @@ impl GraphStore {
     }
 
     /// Appends Turtle files to `graph` in one transaction (used for multi-file layers).
-    pub fn replace_graph_files(&self, graph: NamedNodeRef<'_>, files: &[std::path::PathBuf]) -> Result<usize, StoreError> {
+    pub fn replace_graph_files(
+        &self,
+        graph: NamedNodeRef<'_>,
+        files: &[std::path::PathBuf],
+    ) -> Result<usize, StoreError> {
         let mut all = Vec::new();
         for f in files {
-            let data = std::fs::read(f)
-                .map_err(|source| StoreError::Io { context: format!("read {}", f.display()), source })?;
+            let data = std::fs::read(f).map_err(|source| StoreError::Io {
+                context: format!("read {}", f.display()),
+                source,
+            })?;
             all.extend(parse_turtle(graph, &f.display().to_string(), &data)?);
         }
         let n = all.len();
@@ -103,10 +121,10 @@ impl GraphStore {
     pub fn merchant_ids(&self) -> Result<Vec<String>, StoreError> {
         let mut ids = Vec::new();
         for g in self.store.named_graphs() {
-            if let NamedOrBlankNode::NamedNode(n) = g? {
-                if let Some(id) = n.as_str().strip_prefix(MERCHANT_GRAPH_PREFIX) {
-                    ids.push(id.to_string());
-                }
+            if let NamedOrBlankNode::NamedNode(n) = g?
+                && let Some(id) = n.as_str().strip_prefix(MERCHANT_GRAPH_PREFIX)
+            {
+                ids.push(id.to_string());
             }
         }
         ids.sort();
@@ -137,11 +155,17 @@ impl GraphStore {
         let mut prepared = SparqlEvaluator::new()
             .parse_query(query)
             .map_err(|e| StoreError::Query(e.to_string()))?;
-        prepared.dataset_mut().set_default_graph(graphs.iter().cloned().map(GraphName::from).collect());
+        prepared
+            .dataset_mut()
+            .set_default_graph(graphs.iter().cloned().map(GraphName::from).collect());
         prepared
             .dataset_mut()
             .set_available_named_graphs(graphs.iter().cloned().map(NamedOrBlankNode::from).collect());
-        match prepared.on_store(&self.store).execute().map_err(|e| StoreError::Query(e.to_string()))? {
+        match prepared
+            .on_store(&self.store)
+            .execute()
+            .map_err(|e| StoreError::Query(e.to_string()))?
+        {
             QueryResults::Solutions(solutions) => {
                 let mut out = Vec::new();
                 for s in solutions {
@@ -162,5 +186,8 @@ fn parse_turtle(graph: NamedNodeRef<'_>, name: &str, data: &[u8]) -> Result<Vec<
     parser
         .for_slice(data)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| StoreError::Parse { file: name.to_string(), message: e.to_string() })
+        .map_err(|e| StoreError::Parse {
+            file: name.to_string(),
+            message: e.to_string(),
+        })
 }

@@ -161,15 +161,15 @@ pub enum PromotionStatus {
 impl Promotion {
     /// The status of the promotion at `at`.
     pub fn status(&self, at: DateTime<FixedOffset>) -> PromotionStatus {
-        if let Some(from) = self.valid_from {
-            if at < from {
-                return PromotionStatus::Upcoming;
-            }
+        if let Some(from) = self.valid_from
+            && at < from
+        {
+            return PromotionStatus::Upcoming;
         }
-        if let Some(until) = self.valid_through {
-            if at > until {
-                return PromotionStatus::Ended;
-            }
+        if let Some(until) = self.valid_through
+            && at > until
+        {
+            return PromotionStatus::Ended;
         }
         PromotionStatus::Active
     }
@@ -247,12 +247,21 @@ impl MerchantFacts {
     }
 }
 
-const PREFIX: &str = "PREFIX schema: <https://schema.org/>\nPREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n";
+const PREFIX: &str =
+    "PREFIX schema: <https://schema.org/>\nPREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n";
 
 impl MerchantView {
     pub(super) fn new(store: GraphStore, merchant_id: &str, schema_version: u32) -> Result<Self, StoreError> {
-        let graphs = vec![general_graph(), schema_graph(schema_version), merchant_graph(merchant_id)?];
-        Ok(MerchantView { store, merchant_id: merchant_id.to_string(), graphs })
+        let graphs = vec![
+            general_graph(),
+            schema_graph(schema_version),
+            merchant_graph(merchant_id)?,
+        ];
+        Ok(MerchantView {
+            store,
+            merchant_id: merchant_id.to_string(),
+            graphs,
+        })
     }
 
     /// The merchant id of this view.
@@ -268,7 +277,10 @@ impl MerchantView {
     /// Runs a SELECT query over the merchant's own graph only (no general or schema facts).
     fn select_own(&self, body: &str, vars: &str) -> Result<Vec<QuerySolution>, StoreError> {
         let g = &self.graphs[2];
-        self.select(&format!("SELECT {vars} WHERE {{ GRAPH <{}> {{ {body} }} }}", g.as_str()))
+        self.select(&format!(
+            "SELECT {vars} WHERE {{ GRAPH <{}> {{ {body} }} }}",
+            g.as_str()
+        ))
     }
 
     /// Reads every fact the pipeline needs into typed records.
@@ -292,7 +304,9 @@ impl MerchantView {
              OPTIONAL { ?o schema:telephone ?tel }",
             "?o ?name ?desc ?tel",
         )?;
-        let Some(r) = rows.first() else { return Ok(Organization::default()) };
+        let Some(r) = rows.first() else {
+            return Ok(Organization::default());
+        };
         let iri = s(r, "o").unwrap_or_default();
         let mut org = Organization {
             iri: iri.clone(),
@@ -302,14 +316,16 @@ impl MerchantView {
             ..Default::default()
         };
         for r in self.select_own(
-            &format!("<{iri}> schema:contactPoint ?c . OPTIONAL {{ ?c schema:description ?d }}
-              OPTIONAL {{ ?c schema:hoursAvailable ?h . ?h schema:opens ?opens ; schema:closes ?closes }}"),
+            &format!(
+                "<{iri}> schema:contactPoint ?c . OPTIONAL {{ ?c schema:description ?d }}
+              OPTIONAL {{ ?c schema:hoursAvailable ?h . ?h schema:opens ?opens ; schema:closes ?closes }}"
+            ),
             "?d ?opens ?closes",
         )? {
-            if let Some(d) = s(&r, "d") {
-                if !org.contact.contains(&d) {
-                    org.contact.push(d);
-                }
+            if let Some(d) = s(&r, "d")
+                && !org.contact.contains(&d)
+            {
+                org.contact.push(d);
             }
             if let (Some(o), Some(c)) = (s(&r, "opens"), s(&r, "closes")) {
                 org.hours.push((hhmm(&o), hhmm(&c)));
@@ -344,10 +360,10 @@ impl MerchantView {
             "?p a schema:Product ; schema:additionalProperty ?pv . ?pv schema:name ?n ; schema:value ?v",
             "?p ?n ?v",
         )? {
-            if let (Some(p), Some(n), Some(v)) = (s(&r, "p"), s(&r, "n"), s(&r, "v")) {
-                if let Some(prod) = products.get_mut(&p) {
-                    prod.properties.push((n, v));
-                }
+            if let (Some(p), Some(n), Some(v)) = (s(&r, "p"), s(&r, "n"), s(&r, "v"))
+                && let Some(prod) = products.get_mut(&p)
+            {
+                prod.properties.push((n, v));
             }
         }
         for r in self.select_own(
@@ -447,11 +463,14 @@ impl MerchantView {
                 iri,
             });
         }
-        for r in self.select_own("?s schema:shippingDestination ?d . ?d schema:addressRegion ?reg", "?s ?reg")? {
-            if let (Some(iri), Some(reg)) = (s(&r, "s"), s(&r, "reg")) {
-                if let Some(x) = out.iter_mut().find(|x| x.iri == iri) {
-                    x.regions.push(reg);
-                }
+        for r in self.select_own(
+            "?s schema:shippingDestination ?d . ?d schema:addressRegion ?reg",
+            "?s ?reg",
+        )? {
+            if let (Some(iri), Some(reg)) = (s(&r, "s"), s(&r, "reg"))
+                && let Some(x) = out.iter_mut().find(|x| x.iri == iri)
+            {
+                x.regions.push(reg);
             }
         }
         Ok(out)
@@ -482,11 +501,14 @@ impl MerchantView {
                 items: Vec::new(),
             });
         }
-        for r in self.select_own("?p a schema:Offer ; schema:itemOffered ?i . FILTER NOT EXISTS { ?p schema:price ?x }", "?p ?i")? {
-            if let (Some(p), Some(i)) = (s(&r, "p"), s(&r, "i")) {
-                if let Some(x) = out.iter_mut().find(|x| x.iri == p) {
-                    x.items.push(i);
-                }
+        for r in self.select_own(
+            "?p a schema:Offer ; schema:itemOffered ?i . FILTER NOT EXISTS { ?p schema:price ?x }",
+            "?p ?i",
+        )? {
+            if let (Some(p), Some(i)) = (s(&r, "p"), s(&r, "i"))
+                && let Some(x) = out.iter_mut().find(|x| x.iri == p)
+            {
+                x.items.push(i);
             }
         }
         Ok(out)
@@ -502,7 +524,11 @@ impl MerchantView {
             if out.iter().any(|x| x.iri == iri) {
                 continue;
             }
-            out.push(Faq { iri, question: s(&r, "name").unwrap_or_default(), answer: s(&r, "text").unwrap_or_default() });
+            out.push(Faq {
+                iri,
+                question: s(&r, "name").unwrap_or_default(),
+                answer: s(&r, "text").unwrap_or_default(),
+            });
         }
         Ok(out)
     }
@@ -516,7 +542,9 @@ impl MerchantView {
 pub fn general_rules(store: &GraphStore) -> Result<Vec<GeneralRule>, StoreError> {
     let rows = store.select_in(
         &[general_graph()],
-        &format!("{PREFIX}SELECT ?s ?name ?desc WHERE {{ ?s schema:name ?name ; schema:description ?desc }} ORDER BY ?s"),
+        &format!(
+            "{PREFIX}SELECT ?s ?name ?desc WHERE {{ ?s schema:name ?name ; schema:description ?desc }} ORDER BY ?s"
+        ),
     )?;
     let mut out: Vec<GeneralRule> = Vec::new();
     for r in rows {
@@ -524,7 +552,11 @@ pub fn general_rules(store: &GraphStore) -> Result<Vec<GeneralRule>, StoreError>
         if out.iter().any(|x| x.iri == iri) {
             continue;
         }
-        out.push(GeneralRule { iri, name: s(&r, "name").unwrap_or_default(), description: s(&r, "desc").unwrap_or_default() });
+        out.push(GeneralRule {
+            iri,
+            name: s(&r, "name").unwrap_or_default(),
+            description: s(&r, "desc").unwrap_or_default(),
+        });
     }
     Ok(out)
 }

@@ -68,7 +68,10 @@ pub struct Knowledge {
 impl Knowledge {
     /// Wraps a graph store.
     pub fn new(graph: GraphStore) -> Self {
-        Knowledge { graph, cache: moka::sync::Cache::new(1024) }
+        Knowledge {
+            graph,
+            cache: moka::sync::Cache::new(1024),
+        }
     }
 
     /// The merchant's facts (cached).

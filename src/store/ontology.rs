@@ -99,12 +99,14 @@ impl Ontology {
         for (prop, is_example) in [("skos:example", true), ("zk:cue", false)] {
             for r in store.select_in(
                 &graphs,
-                &format!("{PREFIX}SELECT ?id ?t WHERE {{ ?i a zk:Intent ; skos:notation ?id ; {prop} ?t }} ORDER BY ?id ?t"),
+                &format!(
+                    "{PREFIX}SELECT ?id ?t WHERE {{ ?i a zk:Intent ; skos:notation ?id ; {prop} ?t }} ORDER BY ?id ?t"
+                ),
             )? {
-                if let (Some(id), Some(t)) = (lit(r.get("id")), lit(r.get("t"))) {
-                    if let Some(i) = intents.get_mut(&id) {
-                        if is_example { i.examples.push(t) } else { i.cues.push(t) }
-                    }
+                if let (Some(id), Some(t)) = (lit(r.get("id")), lit(r.get("t")))
+                    && let Some(i) = intents.get_mut(&id)
+                {
+                    if is_example { i.examples.push(t) } else { i.cues.push(t) }
                 }
             }
         }
@@ -121,7 +123,11 @@ impl Ontology {
     }
 }
 
-fn concepts(store: &GraphStore, graphs: &[oxigraph::model::NamedNode], class: &str) -> Result<Vec<Concept>, StoreError> {
+fn concepts(
+    store: &GraphStore,
+    graphs: &[oxigraph::model::NamedNode],
+    class: &str,
+) -> Result<Vec<Concept>, StoreError> {
     let mut map: BTreeMap<String, Concept> = BTreeMap::new();
     for r in store.select_in(
         graphs,
@@ -131,17 +137,21 @@ fn concepts(store: &GraphStore, graphs: &[oxigraph::model::NamedNode], class: &s
         ),
     )? {
         let Some(iri) = lit(r.get("c")) else { continue };
-        let c = map.entry(iri.clone()).or_insert_with(|| Concept { iri, label: String::new(), labels: Vec::new() });
-        if let Some(p) = lit(r.get("pref")) {
-            if c.label.is_empty() {
-                c.label = p.clone();
-                c.labels.insert(0, p);
-            }
+        let c = map.entry(iri.clone()).or_insert_with(|| Concept {
+            iri,
+            label: String::new(),
+            labels: Vec::new(),
+        });
+        if let Some(p) = lit(r.get("pref"))
+            && c.label.is_empty()
+        {
+            c.label = p.clone();
+            c.labels.insert(0, p);
         }
-        if let Some(a) = lit(r.get("alt")) {
-            if !c.labels.contains(&a) {
-                c.labels.push(a);
-            }
+        if let Some(a) = lit(r.get("alt"))
+            && !c.labels.contains(&a)
+        {
+            c.labels.push(a);
         }
     }
     Ok(map.into_values().collect())

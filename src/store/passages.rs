@@ -114,32 +114,83 @@ pub fn verbalise(facts: &MerchantFacts, env: &Environment<'_>) -> Result<Vec<Pas
     let mut out = Vec::new();
     let t = env.get_template("passages/product.j2")?;
     for p in &facts.products {
-        let policy = p.offer.as_ref().and_then(|o| o.return_policy.as_deref()).and_then(|iri| facts.policy(iri));
+        let policy = p
+            .offer
+            .as_ref()
+            .and_then(|o| o.return_policy.as_deref())
+            .and_then(|iri| facts.policy(iri));
         let text = t.render(context! { shop, p, offer => p.offer, policy })?;
-        out.push(Passage::new(m, Layer::Merchant, &p.iri, PassageKind::Product, &p.name, text));
+        out.push(Passage::new(
+            m,
+            Layer::Merchant,
+            &p.iri,
+            PassageKind::Product,
+            &p.name,
+            text,
+        ));
     }
     let t = env.get_template("passages/policy.j2")?;
     for p in &facts.policies {
-        out.push(Passage::new(m, Layer::Merchant, &p.iri, PassageKind::Policy, &p.name, t.render(context! { shop, p })?));
+        out.push(Passage::new(
+            m,
+            Layer::Merchant,
+            &p.iri,
+            PassageKind::Policy,
+            &p.name,
+            t.render(context! { shop, p })?,
+        ));
     }
     let t = env.get_template("passages/shipping.j2")?;
     for s in &facts.shipping {
-        out.push(Passage::new(m, Layer::Merchant, &s.iri, PassageKind::Shipping, &s.name, t.render(context! { shop, s })?));
+        out.push(Passage::new(
+            m,
+            Layer::Merchant,
+            &s.iri,
+            PassageKind::Shipping,
+            &s.name,
+            t.render(context! { shop, s })?,
+        ));
     }
     let t = env.get_template("passages/promotion.j2")?;
     for p in &facts.promotions {
-        let items: Vec<&str> = p.items.iter().filter_map(|i| facts.product(i)).map(|x| x.name.as_str()).collect();
+        let items: Vec<&str> = p
+            .items
+            .iter()
+            .filter_map(|i| facts.product(i))
+            .map(|x| x.name.as_str())
+            .collect();
         let text = t.render(context! { shop, p, items })?;
-        out.push(Passage::new(m, Layer::Merchant, &p.iri, PassageKind::Promotion, &p.name, text));
+        out.push(Passage::new(
+            m,
+            Layer::Merchant,
+            &p.iri,
+            PassageKind::Promotion,
+            &p.name,
+            text,
+        ));
     }
     let t = env.get_template("passages/faq.j2")?;
     for f in &facts.faqs {
-        out.push(Passage::new(m, Layer::Merchant, &f.iri, PassageKind::Faq, &f.question, t.render(context! { shop, f })?));
+        out.push(Passage::new(
+            m,
+            Layer::Merchant,
+            &f.iri,
+            PassageKind::Faq,
+            &f.question,
+            t.render(context! { shop, f })?,
+        ));
     }
     if !facts.org.iri.is_empty() {
         let t = env.get_template("passages/shop.j2")?;
         let o = &facts.org;
-        out.push(Passage::new(m, Layer::Merchant, &o.iri, PassageKind::Shop, &o.name, t.render(context! { o })?));
+        out.push(Passage::new(
+            m,
+            Layer::Merchant,
+            &o.iri,
+            PassageKind::Shop,
+            &o.name,
+            t.render(context! { o })?,
+        ));
     }
     Ok(out)
 }
@@ -151,7 +202,14 @@ pub fn verbalise_general(rules: &[GeneralRule], env: &Environment<'_>) -> Result
         .iter()
         .map(|r| {
             let text = t.render(context! { r })?;
-            Ok(Passage::new(GENERAL_SCOPE, Layer::General, &r.iri, PassageKind::General, &r.name, text))
+            Ok(Passage::new(
+                GENERAL_SCOPE,
+                Layer::General,
+                &r.iri,
+                PassageKind::General,
+                &r.name,
+                text,
+            ))
         })
         .collect()
 }

@@ -37,14 +37,21 @@ pub fn link_products(question: &str, facts: &MerchantFacts, _ontology: &Ontology
             }
         }
     }
-    if let Ok(ac) = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&patterns) {
+    if let Ok(ac) = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&patterns)
+    {
         // Each distinct alias found adds 1/(number of products sharing it) to its products:
         // a series name shared by several products is weaker than a unique model name.
         let mut seen: Vec<usize> = Vec::new();
         for m in ac.find_iter(&q) {
             let pat = &patterns[m.pattern().as_usize()];
-            let owners_of: Vec<usize> =
-                patterns.iter().zip(&owners).filter(|(p, _)| *p == pat).map(|(_, o)| *o).collect();
+            let owners_of: Vec<usize> = patterns
+                .iter()
+                .zip(&owners)
+                .filter(|(p, _)| *p == pat)
+                .map(|(_, o)| *o)
+                .collect();
             let mut distinct = owners_of.clone();
             distinct.sort();
             distinct.dedup();
@@ -101,7 +108,12 @@ pub fn link_products(question: &str, facts: &MerchantFacts, _ontology: &Ontology
     let mut out: Vec<Entity> = scores
         .into_iter()
         .filter(|(_, (s, _))| *s >= MIN_SCORE && *s >= best * KEEP_RATIO)
-        .map(|(i, (s, m))| Entity { iri: facts.products[i].iri.clone(), name: facts.products[i].name.clone(), matched: m, score: s.min(1.0) })
+        .map(|(i, (s, m))| Entity {
+            iri: facts.products[i].iri.clone(),
+            name: facts.products[i].name.clone(),
+            matched: m,
+            score: s.min(1.0),
+        })
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.iri.cmp(&b.iri)));
     out.truncate(4);

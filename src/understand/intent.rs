@@ -24,7 +24,11 @@ pub struct IntentSettings {
 
 impl Default for IntentSettings {
     fn default() -> Self {
-        IntentSettings { k: 3, cue_bonus: 0.02, max_cues: 2 }
+        IntentSettings {
+            k: 3,
+            cue_bonus: 0.02,
+            max_cues: 2,
+        }
     }
 }
 
@@ -47,7 +51,12 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 impl IntentClassifier {
     /// Embeds every example of the ontology's intents (cached in `cache_file`).
-    pub fn new(ontology: &Ontology, embedder: Arc<Embedder>, settings: IntentSettings, cache_file: &Path) -> Result<Self, Error> {
+    pub fn new(
+        ontology: &Ontology,
+        embedder: Arc<Embedder>,
+        settings: IntentSettings,
+        cache_file: &Path,
+    ) -> Result<Self, Error> {
         let mut texts = Vec::new();
         let mut owners = Vec::new();
         let mut intents = Vec::new();
@@ -63,8 +72,17 @@ impl IntentClassifier {
             return Err(Error::Config("the ontology defines no intents (zk:Intent)".into()));
         }
         let vectors = embedder.embed_queries_cached(&texts, cache_file)?;
-        let examples = owners.into_iter().zip(vectors).map(|(intent, vector)| Labelled { intent, vector }).collect();
-        Ok(IntentClassifier { embedder, intents, examples, settings })
+        let examples = owners
+            .into_iter()
+            .zip(vectors)
+            .map(|(intent, vector)| Labelled { intent, vector })
+            .collect();
+        Ok(IntentClassifier {
+            embedder,
+            intents,
+            examples,
+            settings,
+        })
     }
 
     /// Scores every intent for `text`, best first.
@@ -82,7 +100,11 @@ impl IntentClassifier {
                 sims.sort_by(|a, b| b.total_cmp(a));
                 let k = self.settings.k.min(sims.len()).max(1);
                 let knn = sims.iter().take(k).sum::<f32>() / k as f32;
-                let cues = self.intents[i].1.iter().filter(|c| !c.is_empty() && folded.contains(c.as_str())).count();
+                let cues = self.intents[i]
+                    .1
+                    .iter()
+                    .filter(|c| !c.is_empty() && folded.contains(c.as_str()))
+                    .count();
                 let bonus = self.settings.cue_bonus * cues.min(self.settings.max_cues) as f32;
                 (self.intents[i].0.clone(), knn + bonus)
             })
@@ -96,6 +118,10 @@ impl IntentClassifier {
         let scores = self.scores(text)?;
         let mut it = scores.into_iter();
         let (id, score) = it.next().ok_or_else(|| Error::Config("no intents".into()))?;
-        Ok(IntentPrediction { id, score, runner_up: it.next() })
+        Ok(IntentPrediction {
+            id,
+            score,
+            runner_up: it.next(),
+        })
     }
 }

@@ -25,7 +25,11 @@ pub struct Understander {
 impl Understander {
     /// Builds the stage.
     pub fn new(knowledge: Knowledge, classifier: Arc<IntentClassifier>, ontology: Arc<Ontology>) -> Self {
-        Understander { knowledge, classifier, ontology }
+        Understander {
+            knowledge,
+            classifier,
+            ontology,
+        }
     }
 }
 
@@ -40,7 +44,13 @@ impl Understand for Understander {
         let intent = self.classifier.classify(&q.text)?;
         let entities = link_products(&q.text, &facts, &self.ontology);
         let order_specific = has_long_number(&q.text, ORDER_NUMBER_DIGITS);
-        Ok(Understood { question: q, facts, intent, entities, order_specific })
+        Ok(Understood {
+            question: q,
+            facts,
+            intent,
+            entities,
+            order_specific,
+        })
     }
 
     fn classify(&self, text: &str) -> Result<String, Error> {
