@@ -18,7 +18,7 @@ run: build
 	$(CARGO) run --bin zhiku -- serve
 
 test: setup
-	$(CARGO) test --all-targets -- --test-threads 2
+	$(CARGO) test --all-targets
 
 eval: build
 	$(CARGO) run --bin zhiku -- eval --qa ../shared/eval/qa_dev.jsonl --intents ../shared/eval/intent_dev.tsv --validation ../shared/eval/validation_dev.jsonl --json
