@@ -16,7 +16,7 @@ use crate::store::passages::{GENERAL_SCOPE, Passage, verbalise, verbalise_genera
 use crate::store::{GraphStore, Knowledge, MerchantFacts, Ontology, StoreError};
 use crate::understand::intent::IntentSettings;
 use crate::understand::{IntentClassifier, Understander};
-use crate::validate::{Validation, Validator, validate_text};
+use crate::validate::{Validation, Validator};
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -54,6 +54,7 @@ pub struct Engine {
     vectors: Arc<dyn VectorIndex>,
     embedder: Arc<Embedder>,
     prompts: minijinja::Environment<'static>,
+    validator: Arc<Validator>,
     pipeline: Pipeline,
     /// Serialises writers (graph + index updates).
     write_lock: std::sync::Mutex<()>,
@@ -130,6 +131,7 @@ impl Engine {
         let vector_settings: VectorSettings = read_toml(&config.indexes_dir.join("vector.toml"))?;
         let vectors: Arc<dyn VectorIndex> = Arc::new(EdgeVectorIndex::open(&data.join("vectors"), &vector_settings)?);
         let prompts = crate::prompts::load(&config.prompts_dir)?;
+        let validator = Arc::new(Validator::new(ontology.clone()));
         let answer_settings: AnswerSettings = read_toml(&config.prompts_dir.join("answer").join("intents.toml"))?;
         let pipeline = Pipeline {
             understand: Arc::new(Understander::new(knowledge.clone(), classifier, ontology.clone())),
@@ -144,7 +146,7 @@ impl Engine {
                 ontology.clone(),
                 answer_settings,
             )),
-            validate: Arc::new(Validator::new(ontology.clone())),
+            validate: validator.clone(),
         };
         let engine = Engine {
             config,
@@ -154,6 +156,7 @@ impl Engine {
             vectors,
             embedder,
             prompts,
+            validator,
             pipeline,
             write_lock: std::sync::Mutex::new(()),
         };
@@ -204,7 +207,7 @@ impl Engine {
     /// Validates an answer written elsewhere against the merchant's facts.
     pub fn validate(&self, merchant_id: &str, answer: &str, question: &str, at: Clock) -> Result<Validation, Error> {
         let facts = self.facts(merchant_id)?;
-        Ok(validate_text(answer, question, &facts, &self.ontology, at))
+        Ok(self.validator.check(&facts, answer, question, at))
     }
 
     /// Replaces a merchant's graph with a Turtle document and re-indexes its passages.

@@ -5,23 +5,42 @@
 pub mod check;
 pub mod claims;
 
-pub use check::{Correction, Validation, Verdict, validate_text};
+pub use check::{Correction, Prepared, Validation, Verdict, validate_text};
 pub use claims::{Claim, ClaimKind, ClaimStatus};
 
 use crate::Error;
 use crate::pipeline::{Clock, Drafted, Validate, Validated};
-use crate::store::Ontology;
+use crate::store::{MerchantFacts, Ontology};
 use std::sync::Arc;
 
-/// The embedded validate stage.
+/// The embedded validate stage. It keeps each merchant's facts indexed for checking
+/// ([`Prepared`]) and re-indexes when the merchant's facts change (a new `Arc`).
 pub struct Validator {
     ontology: Arc<Ontology>,
+    prepared: moka::sync::Cache<String, (usize, Arc<Prepared>)>,
 }
 
 impl Validator {
     /// Builds the stage.
     pub fn new(ontology: Arc<Ontology>) -> Self {
-        Validator { ontology }
+        Validator {
+            ontology,
+            prepared: moka::sync::Cache::new(1024),
+        }
+    }
+
+    /// Checks `answer` against `facts` as of `at`.
+    pub fn check(&self, facts: &Arc<MerchantFacts>, answer: &str, question: &str, at: Clock) -> Validation {
+        let identity = Arc::as_ptr(facts) as usize;
+        let prepared = match self.prepared.get(&facts.merchant_id) {
+            Some((id, p)) if id == identity => p,
+            _ => {
+                let p = Arc::new(Prepared::new(facts.as_ref().clone(), &self.ontology));
+                self.prepared.insert(facts.merchant_id.clone(), (identity, p.clone()));
+                p
+            }
+        };
+        prepared.validate(answer, question, at)
     }
 }
 
@@ -29,7 +48,7 @@ impl Validate for Validator {
     #[tracing::instrument(name = "validate", skip_all)]
     fn run(&self, d: Drafted, at: Clock) -> Result<Validated, Error> {
         let u = &d.retrieved.understood;
-        let validation = validate_text(&d.answer, &u.question.text, &u.facts, &self.ontology, at);
+        let validation = self.check(&u.facts, &d.answer, &u.question.text, at);
         Ok(Validated { drafted: d, validation })
     }
 }
