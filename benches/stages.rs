@@ -47,6 +47,15 @@ fn stages(c: &mut Criterion) {
             b.iter(|| e.answer(q.clone(), at).expect("answer"))
         });
     }
+    // Cold path: a question never seen before, so the query embedding is computed.
+    let mut n = 0u64;
+    g.bench_function("understand_cold/m-beauty", |b| {
+        b.iter(|| {
+            n += 1;
+            let q = Question::new("m-beauty", &format!("第{n}次问：口红多少钱"), None, 500).expect("question");
+            p.understand.run(q).expect("understand")
+        })
+    });
     g.finish();
 }
 

@@ -377,6 +377,7 @@ impl TemplateGenerator {
         if let Some(second) = usable.get(1)
             && second.score >= first.score * 0.85
             && second.layer == first.layer
+            && adds_to(&faq_body(first, facts), &faq_body(second, facts))
         {
             parts.push(faq_body(second, facts));
             citations.push(second.id.clone());
@@ -544,6 +545,13 @@ fn faq_body(e: &Evidence, facts: &MerchantFacts) -> String {
         return f.answer.clone();
     }
     e.text.clone()
+}
+
+/// Whether `next` says something `first` does not: fewer than 60% of its terms repeat.
+fn adds_to(first: &str, next: &str) -> bool {
+    let (a, b) = (terms(first), terms(next));
+    let shared = b.iter().filter(|t| a.contains(t)).count();
+    (shared as f32) < 0.6 * b.len().max(1) as f32
 }
 
 fn tidy(s: &str) -> String {
