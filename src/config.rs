@@ -38,6 +38,10 @@ pub struct Limits {
     pub max_question_chars: usize,
     /// Maximum answer length for `/v1/validate`, in characters.
     pub max_answer_chars: usize,
+    /// Maximum body of an import upload, in bytes.
+    pub max_import_bytes: usize,
+    /// Maximum triples one import may hold.
+    pub max_import_triples: usize,
 }
 
 impl Default for Limits {
@@ -46,6 +50,8 @@ impl Default for Limits {
             max_body_bytes: 64 * 1024,
             max_question_chars: 500,
             max_answer_chars: 4000,
+            max_import_bytes: 256 * 1024 * 1024,
+            max_import_triples: 2_000_000,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The crate-wide error type. Each variant maps to one HTTP status and one machine-readable
 //! code (see [`Error::code`]).
 
+use crate::import::{ImportError, Job};
 use crate::index::IndexError;
 use crate::store::StoreError;
 
@@ -18,6 +19,15 @@ pub enum Error {
     /// The merchant id names no merchant graph.
     #[error("unknown merchant: {0}")]
     UnknownMerchant(String),
+    /// Something named in the request does not exist (an import job, a subject).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// An upload cannot be parsed (the message names the line and column).
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// SHACL validation rejected an import; nothing was written. The job carries the report.
+    #[error("import rejected: {} SHACL violation(s); nothing was written", .0.validation.as_ref().map(|v| v.violations).unwrap_or(0))]
+    Rejected(Box<Job>),
     /// The knowledge store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -46,6 +56,9 @@ impl Error {
         match self {
             Error::InvalidRequest { .. } => "invalid_request",
             Error::UnknownMerchant(_) => "unknown_merchant",
+            Error::NotFound(_) => "not_found",
+            Error::Import(e) => e.code(),
+            Error::Rejected(_) => "shacl_violation",
             Error::Store(_) => "store_error",
             Error::Index(_) => "index_error",
             Error::Template(_) => "template_error",

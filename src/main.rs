@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use zhiku::engine::{Engine, Seed};
 use zhiku::{Config, Question, eval};
@@ -34,6 +34,23 @@ enum Command {
     },
     /// (Re)load the ontology, the general layer and the demo merchants, and re-index.
     Ingest,
+    /// Import knowledge files into a merchant's graph (validated with SHACL; all-or-nothing
+    /// per file). Works on the data dir directly: stop `zhiku serve` first, or use HTTP.
+    Import {
+        /// Merchant id (created when new).
+        #[arg(long)]
+        merchant: String,
+        /// `merge` (replace the values of the predicates each subject states) or `replace`
+        /// (the file becomes the whole graph).
+        #[arg(long, default_value = "merge")]
+        mode: String,
+        /// Format (turtle, ntriples, nquads, jsonld, rdfxml, csv, tsv); else by extension.
+        #[arg(long)]
+        format: Option<String>,
+        /// The files, imported in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Ask one question.
     Ask {
         /// Merchant id.
@@ -68,6 +85,54 @@ enum Command {
     },
 }
 
+/// Imports one file with a progress bar (triples parsed, triples/s); prints the job.
+fn import_file(
+    engine: &Engine,
+    merchant: &str,
+    mode: zhiku::import::Mode,
+    format: Option<&str>,
+    file: &Path,
+) -> anyhow::Result<()> {
+    use zhiku::import::{Format, Upload};
+    let format = match format {
+        Some(f) => Format::from_name(f).with_context(|| format!("--format {f}: use one of {}", Format::accepted()))?,
+        None => {
+            Format::from_path(file).with_context(|| format!("{}: unknown extension; pass --format", file.display()))?
+        }
+    };
+    let data = std::fs::read(file).with_context(|| format!("read {}", file.display()))?;
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {human_pos} triples [{elapsed}] {per_sec}")
+            .context("progress template")?,
+    );
+    bar.set_message(file.display().to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let name = file.display().to_string();
+    let result = engine.import_with_progress(
+        merchant,
+        Upload {
+            name: &name,
+            format,
+            data: &data,
+        },
+        mode,
+        &|n| bar.set_position(n as u64),
+    );
+    bar.finish();
+    match result {
+        Ok(job) => {
+            println!("{}", serde_json::to_string_pretty(&job)?);
+            Ok(())
+        }
+        Err(zhiku::Error::Rejected(job)) => {
+            println!("{}", serde_json::to_string_pretty(&job)?);
+            anyhow::bail!("{}: rejected by SHACL validation; nothing was written", file.display())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -95,6 +160,18 @@ fn main() -> anyhow::Result<()> {
         Command::Ingest => {
             let engine = Engine::open(config, Seed::Always)?;
             println!("{}", engine.stats()?);
+        }
+        Command::Import {
+            merchant,
+            mode,
+            format,
+            files,
+        } => {
+            let engine = Engine::open(config, Seed::IfEmpty)?;
+            let mode = zhiku::import::Mode::parse(&mode).context("--mode: use merge or replace")?;
+            for file in files {
+                import_file(&engine, &merchant, mode, format.as_deref(), &file)?;
+            }
         }
         Command::Ask {
             merchant,

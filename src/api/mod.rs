@@ -16,21 +16,35 @@ use serde_json::json;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 
+mod merchants;
+
 /// An API error: status, machine-readable code, human message.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    details: serde_json::Value,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: serde_json::Value::Null,
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": { "code": self.code, "message": self.message } })),
-        )
-            .into_response()
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if !self.details.is_null() {
+            error["details"] = self.details;
+        }
+        (self.status, Json(json!({ "error": error }))).into_response()
     }
 }
 
@@ -38,43 +52,55 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let status = match &e {
             Error::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
-            Error::UnknownMerchant(_) => StatusCode::NOT_FOUND,
+            Error::UnknownMerchant(_) | Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Import(crate::import::ImportError::UnsupportedFormat(_)) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::Import(crate::import::ImportError::TooManyTriples { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Import(_) => StatusCode::BAD_REQUEST,
+            Error::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
             tracing::error!(error = %e, "request failed");
         }
+        let details = match &e {
+            Error::Import(i) => i.details(),
+            Error::Rejected(job) => serde_json::to_value(job).unwrap_or_default(),
+            _ => serde_json::Value::Null,
+        };
         ApiError {
             status,
             code: e.code(),
             message: e.to_string(),
+            details,
         }
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(r: axum::extract::rejection::QueryRejection) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", r.body_text())
     }
 }
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::BytesRejection(_) => ApiError {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                code: "body_too_large",
-                message: "request body exceeds the configured limit (limits.max_body_bytes)".into(),
-            },
-            JsonRejection::MissingJsonContentType(_) => ApiError {
-                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                code: "unsupported_media_type",
-                message: "send the body as application/json".into(),
-            },
-            other => ApiError {
-                status: StatusCode::BAD_REQUEST,
-                code: "invalid_json",
-                message: other.body_text(),
-            },
+            JsonRejection::BytesRejection(_) => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "request body exceeds the configured limit (limits.max_body_bytes)",
+            ),
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ),
+            other => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", other.body_text()),
         }
     }
 }
 
-type Shared = Arc<Engine>;
+pub(crate) type Shared = Arc<Engine>;
 
 /// `POST /v1/answer` and `/v1/search` body.
 #[derive(Debug, Deserialize)]
@@ -118,38 +144,41 @@ pub fn clock(now: Option<&str>) -> Result<Clock, Error> {
     }
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, ApiError> {
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal",
-            message: e.to_string(),
-        })?
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
         .map_err(ApiError::from)
+}
+
+/// Validates an ask body into the domain types at the edge.
+fn ask(engine: &Engine, body: Result<Json<AskBody>, JsonRejection>) -> Result<(Question, Clock), ApiError> {
+    let Json(b) = body?;
+    let q = Question::new(
+        &b.merchant_id,
+        &b.question,
+        b.session_id,
+        engine.config().limits.max_question_chars,
+    )?;
+    Ok((q, clock(b.now.as_deref())?))
 }
 
 async fn answer(
     State(engine): State<Shared>,
     body: Result<Json<AskBody>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Json(b) = body?;
-    let max = engine.config().limits.max_question_chars;
-    let q = Question::new(&b.merchant_id, &b.question, b.session_id, max)?;
-    let at = clock(b.now.as_deref())?;
+    let (q, at) = ask(&engine, body)?;
     let e = engine.clone();
-    let r = blocking(move || e.answer(q, at)).await?;
-    Ok(Json(r))
+    Ok(Json(blocking(move || e.answer(q, at)).await?))
 }
 
 async fn search(
     State(engine): State<Shared>,
     body: Result<Json<AskBody>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Json(b) = body?;
-    let max = engine.config().limits.max_question_chars;
-    let q = Question::new(&b.merchant_id, &b.question, b.session_id, max)?;
-    let at = clock(b.now.as_deref())?;
+    let (q, at) = ask(&engine, body)?;
     let e = engine.clone();
     let r = blocking(move || e.search(q, at)).await?;
     let u = &r.understood;
@@ -203,11 +232,7 @@ async fn healthz(State(engine): State<Shared>) -> Result<impl IntoResponse, ApiE
 }
 
 async fn not_found() -> ApiError {
-    ApiError {
-        status: StatusCode::NOT_FOUND,
-        code: "not_found",
-        message: "no such route".into(),
-    }
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
 
 /// The router with every route and the body-size limit.
@@ -218,6 +243,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/v1/answer", post(answer))
         .route("/v1/search", post(search))
         .route("/v1/validate", post(validate))
+        .merge(merchants::routes(engine.config().limits.max_import_bytes))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(TraceLayer::new_for_http())

@@ -211,26 +211,49 @@ impl TextIndex {
             .map_err(|_| IndexError::Text("writer lock poisoned".into()))?;
         w.delete_term(Term::from_field_text(self.fields.merchant_id, merchant_id));
         for p in passages {
-            let f = &self.fields;
-            let layer = serde_json::to_value(p.layer)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            w.add_document(doc!(
-                f.id => p.id.as_str(),
-                f.merchant_id => p.merchant_id.as_str(),
-                f.subject => p.subject.as_str(),
-                f.kind => p.kind.as_str(),
-                f.layer => layer,
-                f.title => p.title.as_str(),
-                f.text => p.text.as_str(),
-                f.ngram => p.text.as_str(),
-            ))?;
+            w.add_document(self.document(p))?;
         }
         w.commit()?;
         drop(w);
         self.reader.reload()?;
         Ok(())
+    }
+
+    /// Deletes the passages `delete` (by id) and adds `add`, in one commit. A passage in
+    /// both is replaced.
+    pub fn update(&self, delete: &[String], add: &[Passage]) -> Result<(), IndexError> {
+        let mut w = self
+            .writer
+            .lock()
+            .map_err(|_| IndexError::Text("writer lock poisoned".into()))?;
+        for id in delete {
+            w.delete_term(Term::from_field_text(self.fields.id, id));
+        }
+        for p in add {
+            w.add_document(self.document(p))?;
+        }
+        w.commit()?;
+        drop(w);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn document(&self, p: &Passage) -> TantivyDocument {
+        let f = &self.fields;
+        let layer = serde_json::to_value(p.layer)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        doc!(
+            f.id => p.id.as_str(),
+            f.merchant_id => p.merchant_id.as_str(),
+            f.subject => p.subject.as_str(),
+            f.kind => p.kind.as_str(),
+            f.layer => layer,
+            f.title => p.title.as_str(),
+            f.text => p.text.as_str(),
+            f.ngram => p.text.as_str(),
+        )
     }
 
     /// Number of indexed passages.

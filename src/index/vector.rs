@@ -18,8 +18,8 @@ use std::sync::Mutex;
 use qdrant_edge::{
     Condition, CountRequest, CreateIndex, Distance, EdgeConfigBuilder, EdgeShard, EdgeVectorParamsBuilder,
     FieldCondition, FieldIndexOperations, Filter, JsonPath, Match, NamedQuery, PayloadFieldSchema, PayloadSchemaType,
-    PointInsertOperations, PointOperations, PointStruct, PointStructPersisted, QueryEnum, QueryRequest, ScoringQuery,
-    SearchParams, UpdateOperation, VectorInternal, Vectors, WithPayloadInterface, WithVector,
+    PointId, PointInsertOperations, PointOperations, PointStruct, PointStructPersisted, QueryEnum, QueryRequest,
+    ScoringQuery, SearchParams, UpdateOperation, VectorInternal, Vectors, WithPayloadInterface, WithVector,
 };
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +72,12 @@ pub trait VectorIndex: Send + Sync {
     /// # Errors
     /// [`IndexError::Vector`] when the engine fails.
     fn delete_merchant(&self, merchant_id: &str) -> Result<(), IndexError>;
+
+    /// Deletes the points with these ids (absent ids are ignored); durable when it returns.
+    ///
+    /// # Errors
+    /// [`IndexError::Vector`] when the engine fails.
+    fn delete_points(&self, ids: &[u64]) -> Result<(), IndexError>;
 
     /// Top-`limit` points by cosine similarity among points whose merchant_id is one of `merchant_ids`.
     ///
@@ -376,6 +382,18 @@ impl VectorIndex for EdgeVectorIndex {
                     filter,
                 )))
                 .map_err(|e| engine_error("delete merchant", e))
+        })
+    }
+
+    fn delete_points(&self, ids: &[u64]) -> Result<(), IndexError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let ids = ids.iter().map(|&id| PointId::NumId(id)).collect();
+        self.write("delete points", |shard| {
+            shard
+                .update(UpdateOperation::PointOperation(PointOperations::DeletePoints { ids }))
+                .map_err(|e| engine_error("delete points", e))
         })
     }
 

@@ -2,7 +2,7 @@
 
 use super::StoreError;
 use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode};
+use oxigraph::model::{Graph, GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple};
 use oxigraph::sparql::{QueryResults, QuerySolution, SparqlEvaluator};
 use oxigraph::store::Store;
 use std::path::Path;
@@ -115,6 +115,71 @@ impl GraphStore {
         }
         tx.commit()?;
         Ok(n)
+    }
+
+    /// An in-memory copy of one named graph (empty when the graph does not exist).
+    pub fn graph_copy(&self, graph: NamedNodeRef<'_>) -> Result<Graph, StoreError> {
+        let mut g = Graph::new();
+        for q in self.store.quads_for_pattern(None, None, None, Some(graph.into())) {
+            g.insert(Triple::from(q?).as_ref());
+        }
+        Ok(g)
+    }
+
+    /// Removes `removed` from and inserts `added` into `graph` in one transaction: readers
+    /// see the graph before or after, never in between, and a crash before the commit leaves
+    /// it as it was. With `create`, the graph is created even when `added` is empty.
+    pub fn apply_diff(
+        &self,
+        graph: NamedNodeRef<'_>,
+        removed: &[Triple],
+        added: &[Triple],
+        create: bool,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.store.start_transaction()?;
+        if create {
+            tx.insert_named_graph(graph);
+        }
+        for t in removed {
+            tx.remove(Quad::new(t.subject.clone(), t.predicate.clone(), t.object.clone(), graph).as_ref());
+        }
+        for t in added {
+            tx.insert(Quad::new(t.subject.clone(), t.predicate.clone(), t.object.clone(), graph).as_ref());
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes a named graph and its content in one transaction.
+    pub fn drop_graph(&self, graph: NamedNodeRef<'_>) -> Result<(), StoreError> {
+        let mut tx = self.store.start_transaction()?;
+        tx.remove_named_graph(graph)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Serialises one named graph in `format`. Quad formats (N-Quads, TriG) keep the graph
+    /// name; the others carry the triples only.
+    pub fn export(&self, graph: NamedNodeRef<'_>, format: RdfFormat) -> Result<Vec<u8>, StoreError> {
+        let io = |e: std::io::Error| StoreError::Io {
+            context: format!("serialise {}", graph.as_str()),
+            source: e,
+        };
+        let mut w = oxigraph::io::RdfSerializer::from_format(format)
+            .with_prefix("schema", "https://schema.org/")
+            .map_err(|e| StoreError::Query(e.to_string()))?
+            .with_prefix("xsd", "http://www.w3.org/2001/XMLSchema#")
+            .map_err(|e| StoreError::Query(e.to_string()))?
+            .for_writer(Vec::new());
+        for q in self.store.quads_for_pattern(None, None, None, Some(graph.into())) {
+            let q = q?;
+            if matches!(format, RdfFormat::NQuads | RdfFormat::TriG) {
+                w.serialize_quad(&q).map_err(io)?;
+            } else {
+                w.serialize_triple(&Triple::from(q)).map_err(io)?;
+            }
+        }
+        w.finish().map_err(io)
     }
 
     /// Merchant ids that have a graph.

@@ -12,6 +12,9 @@ use std::collections::HashMap;
 const MIN_SCORE: f32 = 0.34;
 /// Keep links within this fraction of the best one.
 const KEEP_RATIO: f32 = 0.5;
+/// Pseudo-names without any term, added to the catalogue when weighing terms, so that in a
+/// small catalogue (one or a few products) a name's terms still count as specific.
+const IDF_PRIOR_NAMES: f32 = 10.0;
 
 /// Links the products of `facts` mentioned in `question`, best first.
 pub fn link_products(question: &str, facts: &MerchantFacts, _ontology: &Ontology) -> Vec<Entity> {
@@ -77,7 +80,11 @@ pub fn link_products(question: &str, facts: &MerchantFacts, _ontology: &Ontology
         }
     }
     let n = facts.products.len().max(1) as f32;
-    let idf = |t: &str| ((n + 1.0) / (*df.get(t).unwrap_or(&0) as f32 + 0.5)).ln().max(0.05);
+    let idf = |t: &str| {
+        ((n + IDF_PRIOR_NAMES) / (*df.get(t).unwrap_or(&0) as f32 + 0.5))
+            .ln()
+            .max(0.05)
+    };
     let qt = terms(question);
     for (i, ts) in name_terms.iter().enumerate() {
         let total: f32 = ts.iter().map(|t| idf(t)).sum();

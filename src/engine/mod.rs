@@ -1,15 +1,20 @@
 //! The engine owns the stores, the indexes, the model and the pipeline, and keeps the
-//! derived indexes in step with the graph (seed loading and re-indexing).
+//! derived indexes in step with the graph (seed loading, re-indexing, imports in
+//! [`imports`]).
+
+mod imports;
 
 use crate::Error;
 use crate::answer::{AnswerSettings, TemplateGenerator};
 use crate::config::Config;
+use crate::import::{CsvMapping, JobStore};
 use crate::index::text::TextSettings;
 use crate::index::vector::VectorSettings;
 use crate::index::{EdgeVectorIndex, Embedder, TextIndex, VectorIndex, VectorPoint};
 use crate::pipeline::{Clock, Pipeline, Question, Response, Retrieved};
 use crate::retrieve::Retriever;
 use crate::retrieve::fusion::FusionSettings;
+use crate::shacl::Shapes;
 use crate::store::graph::{SEED_SCHEMA_VERSION, general_graph, merchant_graph, schema_graph};
 use crate::store::merchant::general_rules;
 use crate::store::passages::{GENERAL_SCOPE, Passage, verbalise, verbalise_general};
@@ -56,6 +61,14 @@ pub struct Engine {
     prompts: minijinja::Environment<'static>,
     validator: Arc<Validator>,
     pipeline: Pipeline,
+    /// The published schema graph (class hierarchy for SHACL `sh:class`/`sh:targetClass`).
+    schema: Arc<oxigraph::model::Graph>,
+    /// The SHACL shapes of the published schema, run on every import.
+    shapes: Arc<Shapes>,
+    /// Import job records.
+    jobs: JobStore,
+    /// CSV/TSV column mapping (`ingest/csv_mapping.toml`).
+    csv_mapping: CsvMapping,
     /// Serialises writers (graph + index updates).
     write_lock: std::sync::Mutex<()>,
 }
@@ -113,6 +126,13 @@ impl Engine {
             load_seed_graphs(&graph, &config)?;
         }
         let ontology = Arc::new(Ontology::load(&graph)?);
+        let schema = Arc::new(graph.graph_copy(schema_graph(SEED_SCHEMA_VERSION).as_ref())?);
+        let shapes = Arc::new(Shapes::from_graph(&schema).map_err(|e| Error::Config(format!("ontology shapes: {e}")))?);
+        let jobs = JobStore::open(&data).map_err(|source| Error::Io {
+            context: format!("open {}", data.join("imports").display()),
+            source,
+        })?;
+        let csv_mapping = CsvMapping::load(&config.ingest_dir.join("csv_mapping.toml")).map_err(Error::Config)?;
         let embedder = Arc::new(Embedder::load(&config.model_dir, config.ort_library().as_deref())?);
         let cache = embedding_cache_dir();
         let classifier = Arc::new(IntentClassifier::new(
@@ -158,6 +178,10 @@ impl Engine {
             prompts,
             validator,
             pipeline,
+            schema,
+            shapes,
+            jobs,
+            csv_mapping,
             write_lock: std::sync::Mutex::new(()),
         };
         let pending = data.join(REINDEX_MARKER).exists();
@@ -208,20 +232,6 @@ impl Engine {
     pub fn validate(&self, merchant_id: &str, answer: &str, question: &str, at: Clock) -> Result<Validation, Error> {
         let facts = self.facts(merchant_id)?;
         Ok(self.validator.check(&facts, answer, question, at))
-    }
-
-    /// Replaces a merchant's graph with a Turtle document and re-indexes its passages.
-    /// A document that fails to parse changes nothing.
-    pub fn load_merchant_turtle(&self, merchant_id: &str, name: &str, data: &[u8]) -> Result<usize, Error> {
-        let _w = self
-            .write_lock
-            .lock()
-            .map_err(|_| Error::Config("write lock poisoned".into()))?;
-        let g = merchant_graph(merchant_id)?;
-        let n = self.knowledge.graph().replace_graph_turtle(g.as_ref(), name, data)?;
-        self.knowledge.invalidate(merchant_id);
-        self.reindex_merchant(merchant_id)?;
-        Ok(n)
     }
 
     /// Re-derives and re-indexes every passage (general layer and all merchants).
@@ -286,7 +296,7 @@ impl Engine {
 }
 
 /// Where embeddings of intent examples and passages are cached across runs.
-fn embedding_cache_dir() -> PathBuf {
+pub(crate) fn embedding_cache_dir() -> PathBuf {
     let base = std::env::var_os("ZHIKU_CACHE").map(PathBuf::from).unwrap_or_else(|| {
         std::env::var_os("HOME")
             .map(PathBuf::from)

@@ -1,0 +1,257 @@
+//! Merchant imports, subject deletion and export: parse → plan → SHACL → one graph
+//! transaction → re-index only the passages whose text changed.
+//!
+//! Crash safety: nothing is written before validation passes; the graph change is one
+//! oxigraph transaction; the re-index marker is written before it and removed after the
+//! indexes are in step, so an interrupted import either never happened (no commit) or has
+//! its passages re-derived at the next start. A job is acknowledged only after both.
+
+use super::{Engine, REINDEX_MARKER, merchant_lexicon};
+use crate::Error;
+use crate::import::jobs::{JobError, ShapeReport};
+use crate::import::merge::{self, Change, Mode};
+use crate::import::{self, Format, Job, JobStatus, Upload};
+use crate::index::VectorPoint;
+use crate::store::graph::{merchant_graph, validate_merchant_id};
+use crate::store::passages::{Passage, verbalise};
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+impl Engine {
+    /// Imports one upload into `merchant_id`'s graph (creating the merchant when new).
+    ///
+    /// Returns the succeeded job. A syntax or table error gives [`Error::Import`]; SHACL
+    /// violations give [`Error::Rejected`] with the report; in both cases nothing changes.
+    pub fn import(&self, merchant_id: &str, upload: Upload<'_>, mode: Mode) -> Result<Job, Error> {
+        self.import_with_progress(merchant_id, upload, mode, &|_| {})
+    }
+
+    /// [`Engine::import`], calling `progress` with the triples parsed so far (every
+    /// [`import::PROGRESS_EVERY`] and at the end).
+    #[tracing::instrument(skip_all, fields(merchant = %merchant_id, format = upload.format.name(), ?mode))]
+    pub fn import_with_progress(
+        &self,
+        merchant_id: &str,
+        upload: Upload<'_>,
+        mode: Mode,
+        progress: &dyn Fn(usize),
+    ) -> Result<Job, Error> {
+        validate_merchant_id(merchant_id).map_err(|e| Error::invalid("merchant_id", e.to_string()))?;
+        let _w = self
+            .write_lock
+            .lock()
+            .map_err(|_| Error::Config("write lock poisoned".into()))?;
+        let t0 = Instant::now();
+        let mut job = self
+            .jobs
+            .start(merchant_id, "import", mode, Some(upload.format), upload.name);
+        self.save_job(&job)?;
+        let graph = merchant_graph(merchant_id)?;
+        let current = self.knowledge.graph().graph_copy(graph.as_ref())?;
+        let s = Instant::now();
+        let parsed = import::parse(
+            upload,
+            merchant_id,
+            graph.as_ref(),
+            &self.csv_mapping,
+            &current,
+            self.config.limits.max_import_triples,
+            progress,
+        );
+        job.timings.parse_ms = ms(s);
+        let triples = match parsed {
+            Ok(t) => t,
+            Err(e) => {
+                job.status = JobStatus::Failed;
+                job.error = Some(JobError {
+                    code: e.code().into(),
+                    message: e.to_string(),
+                    details: e.details(),
+                });
+                job.timings.total_ms = ms(t0);
+                self.save_job(&job)?;
+                return Err(Error::Import(e));
+            }
+        };
+        job.counts.triples_parsed = triples.len();
+        let change = merge::plan(&current, triples, mode);
+        let s = Instant::now();
+        let report = crate::shacl::validate(&self.shapes, &change.after, Some(&self.schema));
+        job.timings.validate_ms = ms(s);
+        let report = ShapeReport::from(&report);
+        let rejected = report.violations > 0;
+        job.validation = Some(report);
+        if rejected {
+            job.status = JobStatus::Rejected;
+            job.timings.total_ms = ms(t0);
+            self.save_job(&job)?;
+            return Err(Error::Rejected(Box::new(job)));
+        }
+        self.commit(merchant_id, &mut job, change, t0)?;
+        Ok(job)
+    }
+
+    /// Removes a subject's facts (and references to it, and blank nodes only it used) from
+    /// the merchant's graph, and its passages from the indexes.
+    #[tracing::instrument(skip_all, fields(merchant = %merchant_id))]
+    pub fn delete_subject(&self, merchant_id: &str, iri: &str) -> Result<Job, Error> {
+        let subject = oxigraph::model::NamedNode::new(iri)
+            .map_err(|e| Error::invalid("iri", format!("not an absolute IRI: {e}")))?;
+        let subject = import::normalise_iri(subject);
+        self.facts(merchant_id)?;
+        let _w = self
+            .write_lock
+            .lock()
+            .map_err(|_| Error::Config("write lock poisoned".into()))?;
+        let t0 = Instant::now();
+        let graph = merchant_graph(merchant_id)?;
+        let current = self.knowledge.graph().graph_copy(graph.as_ref())?;
+        let change = merge::delete_subject(&current, subject.as_ref());
+        if change.removed.is_empty() {
+            return Err(Error::NotFound(format!(
+                "subject <{}> in merchant {merchant_id}",
+                subject.as_str()
+            )));
+        }
+        let mut job = self.jobs.start(merchant_id, "delete", Mode::Merge, None, iri);
+        self.save_job(&job)?;
+        let s = Instant::now();
+        let report = crate::shacl::validate(&self.shapes, &change.after, Some(&self.schema));
+        job.timings.validate_ms = ms(s);
+        job.validation = Some(ShapeReport::from(&report));
+        self.commit(merchant_id, &mut job, change, t0)?;
+        Ok(job)
+    }
+
+    /// A merchant's import job.
+    pub fn job(&self, merchant_id: &str, job_id: &str) -> Result<Job, Error> {
+        self.facts(merchant_id)?;
+        self.jobs
+            .get(merchant_id, job_id)
+            .ok_or_else(|| Error::NotFound(format!("import job {job_id} of merchant {merchant_id}")))
+    }
+
+    /// The merchant's graph serialised in `format` (any RDF format; not CSV).
+    pub fn export(&self, merchant_id: &str, format: Format) -> Result<Vec<u8>, Error> {
+        self.facts(merchant_id)?;
+        let rdf = format.export_format().ok_or_else(|| {
+            Error::invalid(
+                "format",
+                format!(
+                    "{} is import-only; export as turtle, ntriples, nquads, jsonld or rdfxml",
+                    format.name()
+                ),
+            )
+        })?;
+        Ok(self
+            .knowledge
+            .graph()
+            .export(merchant_graph(merchant_id)?.as_ref(), rdf)?)
+    }
+
+    fn save_job(&self, job: &Job) -> Result<(), Error> {
+        self.jobs.save(job).map_err(|source| Error::Io {
+            context: format!("save import job {}", job.id),
+            source,
+        })
+    }
+
+    /// Writes a validated change and brings the indexes in step; the job succeeds.
+    fn commit(&self, merchant_id: &str, job: &mut Job, change: Change, t0: Instant) -> Result<(), Error> {
+        let marker = self.config.data_dir.join(REINDEX_MARKER);
+        std::fs::write(&marker, merchant_id.as_bytes()).map_err(|source| Error::Io {
+            context: "write reindex marker".into(),
+            source,
+        })?;
+        job.counts.triples_added = change.added.len();
+        job.counts.triples_removed = change.removed.len();
+        job.counts.triples_after = change.after.len();
+        job.counts.subjects_touched = change.touched_subjects().len();
+        let s = Instant::now();
+        let graph = merchant_graph(merchant_id)?;
+        let written = self
+            .knowledge
+            .graph()
+            .apply_diff(graph.as_ref(), &change.removed, &change.added, true);
+        self.knowledge.invalidate(merchant_id);
+        job.timings.write_ms = ms(s);
+        if let Err(e) = written {
+            job.status = JobStatus::Failed;
+            job.error = Some(JobError {
+                code: "store_error".into(),
+                message: e.to_string(),
+                details: serde_json::Value::Null,
+            });
+            self.save_job(job)?;
+            return Err(e.into());
+        }
+        let s = Instant::now();
+        let facts = self.facts(merchant_id)?;
+        self.text.add_lexicon(&merchant_lexicon(&facts));
+        let passages = verbalise(&facts, &self.prompts)?;
+        let (reindexed, removed) = self.sync_passages(merchant_id, &passages)?;
+        job.counts.passages_reindexed = reindexed;
+        job.counts.passages_removed = removed;
+        job.timings.index_ms = ms(s);
+        std::fs::remove_file(&marker).map_err(|source| Error::Io {
+            context: "remove reindex marker".into(),
+            source,
+        })?;
+        job.status = JobStatus::Succeeded;
+        job.timings.total_ms = ms(t0);
+        self.save_job(job)?;
+        tracing::info!(job = %job.id, added = job.counts.triples_added, removed = job.counts.triples_removed,
+            reindexed, "import committed");
+        Ok(())
+    }
+
+    /// Brings the indexed passages of `scope` to `passages`: embeds and indexes only the new
+    /// or changed ones and deletes the ones that are gone. Returns (re-indexed, removed).
+    fn sync_passages(&self, scope: &str, passages: &[Passage]) -> Result<(usize, usize), Error> {
+        let old: HashMap<String, Passage> = self
+            .text
+            .passages_of(scope)?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
+        let keep: HashSet<&str> = passages.iter().map(|p| p.id.as_str()).collect();
+        let changed: Vec<Passage> = passages
+            .iter()
+            .filter(|p| {
+                old.get(&p.id).is_none_or(|o| {
+                    o.text != p.text || o.title != p.title || o.subject != p.subject || o.kind != p.kind
+                })
+            })
+            .cloned()
+            .collect();
+        let gone: Vec<&Passage> = old.values().filter(|p| !keep.contains(p.id.as_str())).collect();
+        let texts: Vec<String> = changed.iter().map(|p| p.text.clone()).collect();
+        let vectors = self
+            .embedder
+            .embed_passages_cached(&texts, &super::embedding_cache_dir().join("passages.json"))?;
+        let points = changed
+            .iter()
+            .zip(vectors)
+            .map(|(p, v)| VectorPoint {
+                id: p.numeric_id(),
+                merchant_id: scope.to_string(),
+                passage_id: p.id.clone(),
+                vector: v,
+            })
+            .collect();
+        self.vectors
+            .delete_points(&gone.iter().map(|p| p.numeric_id()).collect::<Vec<_>>())?;
+        self.vectors.upsert(points)?;
+        let delete: Vec<String> = gone
+            .iter()
+            .map(|p| p.id.clone())
+            .chain(changed.iter().map(|p| p.id.clone()))
+            .collect();
+        self.text.update(&delete, &changed)?;
+        Ok((changed.len(), gone.len()))
+    }
+}
