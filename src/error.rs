@@ -25,6 +25,17 @@ pub enum Error {
     /// An upload cannot be parsed (the message names the line and column).
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// The request conflicts with the stored state (an ontology draft with problems, a
+    /// publish that would break merchants); `details` says what.
+    #[error("{message}")]
+    Conflict {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Human message.
+        message: String,
+        /// Structured report.
+        details: serde_json::Value,
+    },
     /// SHACL validation rejected an import; nothing was written. The job carries the report.
     #[error("import rejected: {} SHACL violation(s); nothing was written", .0.validation.as_ref().map(|v| v.violations).unwrap_or(0))]
     Rejected(Box<Job>),
@@ -59,6 +70,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Import(e) => e.code(),
             Error::Rejected(_) => "shacl_violation",
+            Error::Conflict { code, .. } => code,
             Error::Store(_) => "store_error",
             Error::Index(_) => "index_error",
             Error::Template(_) => "template_error",

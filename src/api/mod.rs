@@ -17,6 +17,7 @@ use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 
 mod merchants;
+mod ontology;
 
 /// An API error: status, machine-readable code, human message.
 #[derive(Debug)]
@@ -57,6 +58,7 @@ impl From<Error> for ApiError {
             Error::Import(crate::import::ImportError::TooManyTriples { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Import(_) => StatusCode::BAD_REQUEST,
             Error::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Conflict { .. } => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
@@ -65,6 +67,7 @@ impl From<Error> for ApiError {
         let details = match &e {
             Error::Import(i) => i.details(),
             Error::Rejected(job) => serde_json::to_value(job).unwrap_or_default(),
+            Error::Conflict { details, .. } => details.clone(),
             _ => serde_json::Value::Null,
         };
         ApiError {
@@ -244,6 +247,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/v1/search", post(search))
         .route("/v1/validate", post(validate))
         .merge(merchants::routes(engine.config().limits.max_import_bytes))
+        .merge(ontology::routes(engine.config().limits.max_import_bytes))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(TraceLayer::new_for_http())

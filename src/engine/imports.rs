@@ -80,7 +80,8 @@ impl Engine {
         job.counts.triples_parsed = triples.len();
         let change = merge::plan(&current, triples, mode);
         let s = Instant::now();
-        let report = crate::shacl::validate(&self.shapes, &change.after, Some(&self.schema));
+        let schema = self.schema();
+        let report = crate::shacl::validate(&schema.shapes, &change.after, Some(&schema.graph));
         job.timings.validate_ms = ms(s);
         let report = ShapeReport::from(&report);
         let rejected = report.violations > 0;
@@ -120,7 +121,8 @@ impl Engine {
         let mut job = self.jobs.start(merchant_id, "delete", Mode::Merge, None, iri);
         self.save_job(&job)?;
         let s = Instant::now();
-        let report = crate::shacl::validate(&self.shapes, &change.after, Some(&self.schema));
+        let schema = self.schema();
+        let report = crate::shacl::validate(&schema.shapes, &change.after, Some(&schema.graph));
         job.timings.validate_ms = ms(s);
         job.validation = Some(ShapeReport::from(&report));
         self.commit(merchant_id, &mut job, change, t0)?;

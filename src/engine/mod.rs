@@ -3,6 +3,9 @@
 //! [`imports`]).
 
 mod imports;
+mod ontology;
+
+pub use ontology::{DraftReport, MerchantCheck, PublishReport, SchemaRef, Versions};
 
 use crate::Error;
 use crate::answer::{AnswerSettings, TemplateGenerator};
@@ -15,13 +18,14 @@ use crate::pipeline::{Clock, Pipeline, Question, Response, Retrieved};
 use crate::retrieve::Retriever;
 use crate::retrieve::fusion::FusionSettings;
 use crate::shacl::Shapes;
-use crate::store::graph::{SEED_SCHEMA_VERSION, general_graph, merchant_graph, schema_graph};
+use crate::store::graph::{DRAFT_GRAPH, general_graph, merchant_graph, schema_graph};
 use crate::store::merchant::general_rules;
 use crate::store::passages::{GENERAL_SCOPE, Passage, verbalise, verbalise_general};
 use crate::store::{GraphStore, Knowledge, MerchantFacts, Ontology, StoreError};
 use crate::understand::intent::IntentSettings;
 use crate::understand::{IntentClassifier, Understander};
 use crate::validate::{Validation, Validator};
+use oxigraph::model::NamedNode;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,21 +54,32 @@ pub struct LoadReport {
     pub passages: usize,
 }
 
+/// What follows from one published schema version: the ontology, its graph and shapes, and
+/// the pipeline built on them. Publishing builds a new one and swaps it in.
+pub struct SchemaState {
+    /// The schema version.
+    pub version: u32,
+    /// Intents, synonyms, couriers.
+    pub ontology: Arc<Ontology>,
+    /// The schema graph (class hierarchy for SHACL `sh:class`/`sh:targetClass`).
+    pub graph: Arc<oxigraph::model::Graph>,
+    /// Its SHACL shapes, run on every import.
+    pub shapes: Arc<Shapes>,
+    /// The five stages.
+    pub pipeline: Arc<Pipeline>,
+    validator: Arc<Validator>,
+}
+
 /// The running service's state.
 pub struct Engine {
     config: Config,
     knowledge: Knowledge,
-    ontology: Arc<Ontology>,
     text: Arc<TextIndex>,
     vectors: Arc<dyn VectorIndex>,
     embedder: Arc<Embedder>,
     prompts: minijinja::Environment<'static>,
-    validator: Arc<Validator>,
-    pipeline: Pipeline,
-    /// The published schema graph (class hierarchy for SHACL `sh:class`/`sh:targetClass`).
-    schema: Arc<oxigraph::model::Graph>,
-    /// The SHACL shapes of the published schema, run on every import.
-    shapes: Arc<Shapes>,
+    /// Everything that follows from the published schema version; swapped on publish.
+    schema: std::sync::RwLock<Arc<SchemaState>>,
     /// Import job records.
     jobs: JobStore,
     /// CSV/TSV column mapping (`ingest/csv_mapping.toml`).
@@ -116,7 +131,7 @@ impl Engine {
             source,
         })?;
         let graph = GraphStore::open(&data.join("graph"))?;
-        let empty = graph.graph_len(schema_graph(SEED_SCHEMA_VERSION).as_ref())? == 0;
+        let empty = graph.graph_len(schema_graph(graph.published_version()).as_ref())? == 0;
         let seeding = seed == Seed::Always || (seed == Seed::IfEmpty && empty);
         if seeding {
             std::fs::write(data.join(REINDEX_MARKER), b"seed").map_err(|source| Error::Io {
@@ -125,22 +140,18 @@ impl Engine {
             })?;
             load_seed_graphs(&graph, &config)?;
         }
-        let ontology = Arc::new(Ontology::load(&graph)?);
-        let schema = Arc::new(graph.graph_copy(schema_graph(SEED_SCHEMA_VERSION).as_ref())?);
-        let shapes = Arc::new(Shapes::from_graph(&schema).map_err(|e| Error::Config(format!("ontology shapes: {e}")))?);
+        let draft = NamedNode::new_unchecked(DRAFT_GRAPH);
+        if graph.graph_len(draft.as_ref())? == 0 {
+            // A store from before drafts existed: the draft starts as the published version.
+            let published = graph.graph_copy(schema_graph(graph.published_version()).as_ref())?;
+            graph.replace_graph(draft.as_ref(), &published)?;
+        }
         let jobs = JobStore::open(&data).map_err(|source| Error::Io {
             context: format!("open {}", data.join("imports").display()),
             source,
         })?;
         let csv_mapping = CsvMapping::load(&config.ingest_dir.join("csv_mapping.toml")).map_err(Error::Config)?;
         let embedder = Arc::new(Embedder::load(&config.model_dir, config.ort_library().as_deref())?);
-        let cache = embedding_cache_dir();
-        let classifier = Arc::new(IntentClassifier::new(
-            &ontology,
-            embedder.clone(),
-            read_toml::<IntentSettings>(&config.indexes_dir.join("intent.toml"))?,
-            &cache.join("intent-examples.json"),
-        )?);
         let knowledge = Knowledge::new(graph.clone());
         let lexicon = lexicon(&graph)?;
         let text = Arc::new(TextIndex::open(
@@ -151,35 +162,23 @@ impl Engine {
         let vector_settings: VectorSettings = read_toml(&config.indexes_dir.join("vector.toml"))?;
         let vectors: Arc<dyn VectorIndex> = Arc::new(EdgeVectorIndex::open(&data.join("vectors"), &vector_settings)?);
         let prompts = crate::prompts::load(&config.prompts_dir)?;
-        let validator = Arc::new(Validator::new(ontology.clone()));
-        let answer_settings: AnswerSettings = read_toml(&config.prompts_dir.join("answer").join("intents.toml"))?;
-        let pipeline = Pipeline {
-            understand: Arc::new(Understander::new(knowledge.clone(), classifier, ontology.clone())),
-            retrieve: Arc::new(Retriever::new(
-                text.clone(),
-                vectors.clone(),
-                embedder.clone(),
-                read_toml::<FusionSettings>(&config.indexes_dir.join("fusion.toml"))?,
-            )),
-            generate: Arc::new(TemplateGenerator::new(
-                prompts.clone(),
-                ontology.clone(),
-                answer_settings,
-            )),
-            validate: validator.clone(),
+        let parts = Parts {
+            config: &config,
+            knowledge: &knowledge,
+            text: &text,
+            vectors: &vectors,
+            embedder: &embedder,
+            prompts: &prompts,
         };
+        let schema = std::sync::RwLock::new(Arc::new(parts.schema_state(graph.published_version())?));
         let engine = Engine {
             config,
             knowledge,
-            ontology,
             text,
             vectors,
             embedder,
             prompts,
-            validator,
-            pipeline,
             schema,
-            shapes,
             jobs,
             csv_mapping,
             write_lock: std::sync::Mutex::new(()),
@@ -200,11 +199,85 @@ impl Engine {
         &self.config
     }
 
-    /// The ontology in use.
-    pub fn ontology(&self) -> &Ontology {
-        &self.ontology
+    /// The state of the published schema version in use.
+    pub fn schema(&self) -> Arc<SchemaState> {
+        match self.schema.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
+    /// The ontology in use.
+    pub fn ontology(&self) -> Arc<Ontology> {
+        self.schema().ontology.clone()
+    }
+
+    /// Builds the pipeline and shapes of schema `version` (its graph must be stored).
+    fn build_schema(&self, version: u32) -> Result<SchemaState, Error> {
+        Parts {
+            config: &self.config,
+            knowledge: &self.knowledge,
+            text: &self.text,
+            vectors: &self.vectors,
+            embedder: &self.embedder,
+            prompts: &self.prompts,
+        }
+        .schema_state(version)
+    }
+}
+
+/// The parts of an engine a schema state is built from.
+struct Parts<'a> {
+    config: &'a Config,
+    knowledge: &'a Knowledge,
+    text: &'a Arc<TextIndex>,
+    vectors: &'a Arc<dyn VectorIndex>,
+    embedder: &'a Arc<Embedder>,
+    prompts: &'a minijinja::Environment<'static>,
+}
+
+impl Parts<'_> {
+    fn schema_state(&self, version: u32) -> Result<SchemaState, Error> {
+        let g = self.knowledge.graph();
+        let ontology = Arc::new(Ontology::load_from(g, schema_graph(version))?);
+        let graph = Arc::new(g.graph_copy(schema_graph(version).as_ref())?);
+        let shapes = Arc::new(Shapes::from_graph(&graph).map_err(|e| Error::Config(format!("ontology shapes: {e}")))?);
+        let config = &self.config;
+        let classifier = Arc::new(IntentClassifier::new(
+            &ontology,
+            self.embedder.clone(),
+            read_toml::<IntentSettings>(&config.indexes_dir.join("intent.toml"))?,
+            &embedding_cache_dir().join("intent-examples.json"),
+        )?);
+        let validator = Arc::new(Validator::new(ontology.clone()));
+        let answer_settings: AnswerSettings = read_toml(&config.prompts_dir.join("answer").join("intents.toml"))?;
+        let pipeline = Arc::new(Pipeline {
+            understand: Arc::new(Understander::new(self.knowledge.clone(), classifier, ontology.clone())),
+            retrieve: Arc::new(Retriever::new(
+                self.text.clone(),
+                self.vectors.clone(),
+                self.embedder.clone(),
+                read_toml::<FusionSettings>(&config.indexes_dir.join("fusion.toml"))?,
+            )),
+            generate: Arc::new(TemplateGenerator::new(
+                self.prompts.clone(),
+                ontology.clone(),
+                answer_settings,
+            )),
+            validate: validator.clone(),
+        });
+        Ok(SchemaState {
+            version,
+            ontology,
+            graph,
+            shapes,
+            pipeline,
+            validator,
+        })
+    }
+}
+
+impl Engine {
     /// Merchant ids with a graph.
     pub fn merchants(&self) -> Result<Vec<String>, Error> {
         Ok(self.knowledge.graph().merchant_ids()?)
@@ -220,18 +293,18 @@ impl Engine {
 
     /// Answers a question as of `at`.
     pub fn answer(&self, q: Question, at: Clock) -> Result<Response, Error> {
-        self.pipeline.answer(q, at)
+        self.schema().pipeline.answer(q, at)
     }
 
     /// Retrieves evidence only.
     pub fn search(&self, q: Question, at: Clock) -> Result<Retrieved, Error> {
-        self.pipeline.search(q, at)
+        self.schema().pipeline.search(q, at)
     }
 
     /// Validates an answer written elsewhere against the merchant's facts.
     pub fn validate(&self, merchant_id: &str, answer: &str, question: &str, at: Clock) -> Result<Validation, Error> {
         let facts = self.facts(merchant_id)?;
-        Ok(self.validator.check(&facts, answer, question, at))
+        Ok(self.schema().validator.check(&facts, answer, question, at))
     }
 
     /// Re-derives and re-indexes every passage (general layer and all merchants).
@@ -290,7 +363,8 @@ impl Engine {
             "merchants": self.merchants()?,
             "passages": self.text.count(),
             "vectors": self.vectors.count()?,
-            "intents": self.ontology.intents.len(),
+            "intents": self.ontology().intents.len(),
+            "schema_version": self.schema().version,
         }))
     }
 }
@@ -311,10 +385,7 @@ pub(crate) fn embedding_cache_dir() -> PathBuf {
 /// graph and `ingest/merchants/{id}.ttl` into each merchant's graph.
 pub fn load_seed_graphs(graph: &GraphStore, config: &Config) -> Result<LoadReport, Error> {
     let mut report = LoadReport {
-        schema_triples: graph.replace_graph_files(
-            schema_graph(SEED_SCHEMA_VERSION).as_ref(),
-            &ttl_files(&config.ontology_dir)?,
-        )?,
+        schema_triples: load_seed_schema(graph, config)?,
         general_triples: graph.replace_graph_files(
             general_graph().as_ref(),
             &ttl_files(&config.ingest_dir.join("general"))?,
@@ -331,6 +402,31 @@ pub fn load_seed_graphs(graph: &GraphStore, config: &Config) -> Result<LoadRepor
         report.merchants.push((id, n));
     }
     Ok(report)
+}
+
+/// Loads `ontology/*.ttl` as the draft and publishes it: as the first version on a new
+/// store, as a new version when it differs from the published one, not at all when equal.
+fn load_seed_schema(graph: &GraphStore, config: &Config) -> Result<usize, Error> {
+    let draft = NamedNode::new_unchecked(DRAFT_GRAPH);
+    let n = graph.replace_graph_files(draft.as_ref(), &ttl_files(&config.ontology_dir)?)?;
+    let current = graph.published_version();
+    let published = graph.graph_copy(schema_graph(current).as_ref())?;
+    let version = if published.is_empty() {
+        current
+    } else if same_schema(&graph.graph_copy(draft.as_ref())?, &published) {
+        return Ok(n);
+    } else {
+        current + 1
+    };
+    let triples = graph.stage_draft(version)?;
+    graph.record_published(version, &chrono::Utc::now().to_rfc3339(), triples)?;
+    Ok(n)
+}
+
+/// Whether two schema graphs hold the same triples (blank nodes compared by count only).
+fn same_schema(a: &oxigraph::model::Graph, b: &oxigraph::model::Graph) -> bool {
+    let ground = |t: &oxigraph::model::TripleRef<'_>| !t.subject.is_blank_node() && !t.object.is_blank_node();
+    a.len() == b.len() && a.iter().filter(ground).all(|t| b.contains(t))
 }
 
 /// Words the tokenizer must keep whole for one merchant: product names and their parts,
@@ -358,12 +454,12 @@ fn lexicon(graph: &GraphStore) -> Result<Vec<String>, Error> {
 
 impl Engine {
     /// The five-stage pipeline (tests and benches drive stages one by one).
-    pub fn pipeline(&self) -> &Pipeline {
-        &self.pipeline
+    pub fn pipeline(&self) -> Arc<Pipeline> {
+        self.schema().pipeline.clone()
     }
 
     /// The intent id predicted for a text (used by `zhiku eval`).
     pub fn classify(&self, text: &str) -> Result<String, Error> {
-        self.pipeline.classify(text)
+        self.schema().pipeline.classify(text)
     }
 }

@@ -247,12 +247,15 @@ pub struct Upload<'a> {
     pub data: &'a [u8],
 }
 
-/// Rewrites `http://schema.org/…` to `https://schema.org/…` (schema.org treats them as one
-/// vocabulary; zhiku stores `https`).
+/// Rewrites the schema.org term `http://schema.org/Name` to `https://schema.org/Name`
+/// (schema.org treats them as one vocabulary; zhiku stores `https`). Other IRIs under the
+/// `http` host (`http://schema.org/validation#…`) are not vocabulary terms and stay.
 pub fn normalise_iri(n: NamedNode) -> NamedNode {
     match n.as_str().strip_prefix(SCHEMA_HTTP) {
-        Some(rest) => NamedNode::new_unchecked(format!("{SCHEMA}{rest}")),
-        None => n,
+        Some(rest) if !rest.is_empty() && !rest.contains(['/', '#']) => {
+            NamedNode::new_unchecked(format!("{SCHEMA}{rest}"))
+        }
+        _ => n,
     }
 }
 
@@ -328,10 +331,42 @@ pub fn parse(
         }
         return Ok(triples);
     };
-    let base = merchant_base(merchant_id);
+    rdf_triples(
+        upload,
+        rdf,
+        &merchant_base(merchant_id),
+        Some(merchant_graph),
+        max_triples,
+        progress,
+    )
+}
+
+/// Parses an RDF document (no CSV) into triples: blank nodes renamed, `http://schema.org/`
+/// made `https`, relative IRIs against `base`, named graphs refused. Used for ontology drafts.
+pub fn parse_rdf(
+    name: &str,
+    format: Format,
+    data: &[u8],
+    base: &str,
+    max_triples: usize,
+) -> Result<Vec<Triple>, ImportError> {
+    let rdf = format
+        .rdf()
+        .ok_or_else(|| ImportError::UnsupportedFormat(format.name().to_string()))?;
+    rdf_triples(Upload { name, format, data }, rdf, base, None, max_triples, &|_| {})
+}
+
+fn rdf_triples(
+    upload: Upload<'_>,
+    rdf: RdfFormat,
+    base: &str,
+    allowed_graph: Option<NamedNodeRef<'_>>,
+    max_triples: usize,
+    progress: &dyn Fn(usize),
+) -> Result<Vec<Triple>, ImportError> {
     let parser = RdfParser::from_format(rdf)
         .rename_blank_nodes()
-        .with_base_iri(base.as_str())
+        .with_base_iri(base)
         .map_err(|e| ImportError::SyntaxAt {
             name: upload.name.to_string(),
             message: e.to_string(),
@@ -341,13 +376,15 @@ pub fn parse(
         let q = q.map_err(|e| syntax_error(upload.name, e))?;
         match q.graph_name.as_ref() {
             GraphNameRef::DefaultGraph => {}
-            GraphNameRef::NamedNode(g) if g == merchant_graph => {}
+            GraphNameRef::NamedNode(g) if Some(g) == allowed_graph => {}
             g => {
                 return Err(ImportError::ForeignGraph {
                     name: upload.name.to_string(),
                     line: 0,
                     graph: g.to_string().trim_matches(['<', '>']).to_string(),
-                    expected: merchant_graph.as_str().to_string(),
+                    expected: allowed_graph
+                        .map(|g| g.as_str().to_string())
+                        .unwrap_or_else(|| "(none)".into()),
                 });
             }
         }
@@ -435,6 +472,17 @@ mod tests {
             ImportError::Syntax { line, .. } => assert_eq!(line, 3),
             e => panic!("{e:?}"),
         }
+    }
+
+    #[test]
+    fn only_schema_org_terms_are_rewritten() {
+        let n = |s: &str| normalise_iri(NamedNode::new_unchecked(s)).as_str().to_string();
+        assert_eq!(n("http://schema.org/price"), "https://schema.org/price");
+        assert_eq!(
+            n("http://schema.org/validation#ValidSchemaText"),
+            "http://schema.org/validation#ValidSchemaText"
+        );
+        assert_eq!(n("http://schema.org/"), "http://schema.org/");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use super::StoreError;
 use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::{Graph, GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple};
+use oxigraph::model::vocab::xsd;
+use oxigraph::model::{Graph, GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple};
 use oxigraph::sparql::{QueryResults, QuerySolution, SparqlEvaluator};
 use oxigraph::store::Store;
 use std::path::Path;
@@ -13,8 +14,28 @@ pub const GENERAL_GRAPH: &str = "urn:zhiku:graph:general";
 pub const SCHEMA_GRAPH_PREFIX: &str = "urn:zhiku:graph:schema:";
 /// Prefix of merchant graphs (`urn:zhiku:graph:merchant:{merchant_id}`).
 pub const MERCHANT_GRAPH_PREFIX: &str = "urn:zhiku:graph:merchant:";
-/// The schema version the seed loader publishes.
+/// The schema version the seed loader publishes first.
 pub const SEED_SCHEMA_VERSION: u32 = 1;
+/// The knowledge editors' working draft of the industry schema.
+pub const DRAFT_GRAPH: &str = "urn:zhiku:graph:schema:draft";
+/// Service metadata (the published schema version and the version records); no merchant
+/// view includes it.
+pub const META_GRAPH: &str = "urn:zhiku:graph:meta";
+const ZK: &str = "https://zhiku.dev/ns#";
+const SCHEMA_RECORD: &str = "urn:zhiku:schema";
+
+/// A published version of the industry schema.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SchemaVersion {
+    /// Version number (1, 2, …).
+    pub version: u32,
+    /// When it was published (RFC 3339).
+    pub published_at: String,
+    /// Triples in it.
+    pub triples: usize,
+    /// Whether answers use it now.
+    pub current: bool,
+}
 
 /// The knowledge layer a fact or passage comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -32,6 +53,8 @@ pub enum Layer {
 #[derive(Clone)]
 pub struct GraphStore {
     store: Store,
+    /// The published schema version merchant views use (read from the meta graph at open).
+    published: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
 /// Checks a merchant id: 1–64 characters of `a-z0-9-_`.
@@ -73,9 +96,135 @@ impl GraphStore {
             context: format!("create {}", dir.display()),
             source,
         })?;
-        Ok(GraphStore {
+        let g = GraphStore {
             store: Store::open(dir)?,
-        })
+            published: Default::default(),
+        };
+        let v = g.stored_version()?;
+        g.published.store(v, std::sync::atomic::Ordering::SeqCst);
+        Ok(g)
+    }
+
+    /// The published schema version (1 until a second one is published; its graph is empty
+    /// until the seed loads it).
+    pub fn published_version(&self) -> u32 {
+        self.published.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn meta(local: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("{ZK}{local}"))
+    }
+
+    fn stored_version(&self) -> Result<u32, StoreError> {
+        let meta = NamedNode::new_unchecked(META_GRAPH);
+        let record = NamedNode::new_unchecked(SCHEMA_RECORD);
+        let p = Self::meta("currentVersion");
+        for q in self.store.quads_for_pattern(
+            Some(record.as_ref().into()),
+            Some(p.as_ref()),
+            None,
+            Some(meta.as_ref().into()),
+        ) {
+            if let oxigraph::model::Term::Literal(l) = q?.object {
+                return Ok(l.value().parse().unwrap_or(0));
+            }
+        }
+        // No record: version 1 (empty until the seed loads it, or seeded before versioning).
+        Ok(SEED_SCHEMA_VERSION)
+    }
+
+    /// Copies the draft into the graph of version `next` (replacing anything there) in one
+    /// transaction, without publishing it. Returns its triple count.
+    pub fn stage_draft(&self, next: u32) -> Result<usize, StoreError> {
+        let draft = self.graph_copy(NamedNode::new_unchecked(DRAFT_GRAPH).as_ref())?;
+        self.replace_graph(schema_graph(next).as_ref(), &draft)?;
+        Ok(draft.len())
+    }
+
+    /// Makes the staged version `version` the published one, with its record, in one
+    /// transaction.
+    pub fn record_published(&self, version: u32, published_at: &str, triples: usize) -> Result<(), StoreError> {
+        let meta = NamedNode::new_unchecked(META_GRAPH);
+        let record = NamedNode::new_unchecked(SCHEMA_RECORD);
+        let node = NamedNode::new_unchecked(format!("{SCHEMA_RECORD}:version:{version}"));
+        let cur = Self::meta("currentVersion");
+        let old: Vec<Quad> = self
+            .store
+            .quads_for_pattern(
+                Some(record.as_ref().into()),
+                Some(cur.as_ref()),
+                None,
+                Some(meta.as_ref().into()),
+            )
+            .collect::<Result<_, _>>()?;
+        let int = |n: usize| Literal::new_typed_literal(n.to_string(), xsd::INTEGER);
+        let facts: [(NamedNode, NamedNode, Literal); 4] = [
+            (record, cur, int(version as usize)),
+            (node.clone(), Self::meta("versionNumber"), int(version as usize)),
+            (
+                node.clone(),
+                Self::meta("publishedAt"),
+                Literal::new_typed_literal(published_at, xsd::DATE_TIME),
+            ),
+            (node, Self::meta("tripleCount"), int(triples)),
+        ];
+        let mut tx = self.store.start_transaction()?;
+        for q in &old {
+            tx.remove(q.as_ref());
+        }
+        for (s, p, o) in facts {
+            tx.insert(Quad::new(s, p, o, meta.clone()).as_ref());
+        }
+        tx.commit()?;
+        self.published.store(version, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// The published versions, oldest first.
+    pub fn versions(&self) -> Result<Vec<SchemaVersion>, StoreError> {
+        let current = self.published_version();
+        let meta = NamedNode::new_unchecked(META_GRAPH);
+        let mut out = Vec::new();
+        for v in 1..=current {
+            let version = NamedNode::new_unchecked(format!("{SCHEMA_RECORD}:version:{v}"));
+            let get = |local: &str| -> Result<Option<String>, StoreError> {
+                let p = Self::meta(local);
+                for q in self.store.quads_for_pattern(
+                    Some(version.as_ref().into()),
+                    Some(p.as_ref()),
+                    None,
+                    Some(meta.as_ref().into()),
+                ) {
+                    if let oxigraph::model::Term::Literal(l) = q?.object {
+                        return Ok(Some(l.value().to_string()));
+                    }
+                }
+                Ok(None)
+            };
+            let triples = match get("tripleCount")? {
+                Some(n) => n.parse().unwrap_or(0),
+                None => self.graph_len(schema_graph(v).as_ref())?,
+            };
+            out.push(SchemaVersion {
+                version: v,
+                published_at: get("publishedAt")?.unwrap_or_default(),
+                triples,
+                current: v == current,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Replaces a graph's content with `triples` in one transaction.
+    pub fn replace_graph(&self, graph: NamedNodeRef<'_>, triples: &Graph) -> Result<(), StoreError> {
+        let mut tx = self.store.start_transaction()?;
+        tx.clear_graph(graph)?;
+        tx.insert_named_graph(graph);
+        for t in triples.iter() {
+            tx.insert(oxigraph::model::QuadRef::new(t.subject, t.predicate, t.object, graph));
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Replaces the content of `graph` with the Turtle document `data` atomically: the

@@ -1,6 +1,7 @@
 //! The knowledge store: three oxigraph layers as named graphs (DESIGN.md §2) and the
 //! one merchant-scoped view through which every read of merchant data goes.
 
+pub mod curation;
 pub mod graph;
 pub mod merchant;
 pub mod ontology;
@@ -53,7 +54,7 @@ impl GraphStore {
         if !self.has_merchant(merchant_id)? {
             return Err(StoreError::UnknownMerchant(merchant_id.to_string()));
         }
-        MerchantView::new(self.clone(), merchant_id, graph::SEED_SCHEMA_VERSION)
+        MerchantView::new(self.clone(), merchant_id, self.published_version())
     }
 }
 
@@ -87,6 +88,11 @@ impl Knowledge {
     /// Drops the cached facts of a merchant.
     pub fn invalidate(&self, merchant_id: &str) {
         self.cache.invalidate(merchant_id);
+    }
+
+    /// Drops every merchant's cached facts (a new schema version was published).
+    pub fn invalidate_all(&self) {
+        self.cache.invalidate_all();
     }
 
     /// The underlying graph store.

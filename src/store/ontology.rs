@@ -2,7 +2,7 @@
 //! cues), attribute concepts with synonyms, and couriers.
 
 use super::StoreError;
-use super::graph::{GraphStore, SEED_SCHEMA_VERSION, schema_graph};
+use super::graph::{GraphStore, schema_graph};
 use oxigraph::model::Term;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -71,7 +71,12 @@ fn lit(t: Option<&Term>) -> Option<String> {
 impl Ontology {
     /// Reads the ontology from the published schema graph.
     pub fn load(store: &GraphStore) -> Result<Self, StoreError> {
-        let graphs = [schema_graph(SEED_SCHEMA_VERSION)];
+        Self::load_from(store, schema_graph(store.published_version()))
+    }
+
+    /// Reads the ontology from one schema graph (a version or the draft).
+    pub fn load_from(store: &GraphStore, graph: oxigraph::model::NamedNode) -> Result<Self, StoreError> {
+        let graphs = [graph];
         let mut intents: BTreeMap<String, Intent> = BTreeMap::new();
         for r in store.select_in(
             &graphs,
