@@ -16,6 +16,22 @@ pub fn fold_keep_spaces(s: &str) -> String {
     s.nfkc().flat_map(char::to_lowercase).collect()
 }
 
+/// jieba with its default dictionary, loaded once.
+static JIEBA: std::sync::LazyLock<jieba_rs::Jieba> = std::sync::LazyLock::new(jieba_rs::Jieba::new);
+
+/// The words of a text by jieba's search mode (long words and the shorter words inside
+/// them), folded; words of fewer than two characters are dropped.
+pub fn words(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in JIEBA.cut_for_search(&fold_keep_spaces(s), true) {
+        let w = w.word.trim();
+        if w.chars().count() >= 2 && !out.iter().any(|x| x == w) {
+            out.push(w.to_string());
+        }
+    }
+    out
+}
+
 /// Whether `c` is a CJK ideograph.
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)

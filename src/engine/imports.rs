@@ -232,9 +232,9 @@ impl Engine {
             .collect();
         let gone: Vec<&Passage> = old.values().filter(|p| !keep.contains(p.id.as_str())).collect();
         let texts: Vec<String> = changed.iter().map(|p| p.text.clone()).collect();
-        let vectors = self
-            .embedder
-            .embed_passages_cached(&texts, &super::embedding_cache_dir().join("passages.json"))?;
+        // Changed passages are new texts: embed them directly. The on-disk cache serves full
+        // re-indexes, and reading and rewriting it whole would cost more than these few.
+        let vectors = self.embedder.embed_passages(&texts)?;
         let points = changed
             .iter()
             .zip(vectors)

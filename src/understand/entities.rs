@@ -4,12 +4,14 @@
 
 use crate::pipeline::Entity;
 use crate::store::{MerchantFacts, Ontology};
-use crate::text::{fold, terms};
+use crate::text::{fold, is_cjk, terms, words};
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::HashMap;
 
 /// Minimum overlap score for a fuzzy link.
 const MIN_SCORE: f32 = 0.34;
+/// Link score of a name word no other product has.
+const WORD_SCORE: f32 = 0.6;
 /// Keep links within this fraction of the best one.
 const KEEP_RATIO: f32 = 0.5;
 /// Pseudo-names without any term, added to the catalogue when weighing terms, so that in a
@@ -37,6 +39,32 @@ pub fn link_products(question: &str, facts: &MerchantFacts, _ontology: &Ontology
             if a.chars().count() >= 2 {
                 patterns.push(a);
                 owners.push(i);
+            }
+        }
+    }
+    // Words of a name (jieba) that no other product's name has: "普洱" in
+    // "冰岛古树普洱生茶 357g饼". A distinctive word links its product with WORD_SCORE, less
+    // than a full name or SKU, so it never outranks a product the question names fully.
+    let mut word_owners: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in facts.products.iter().enumerate() {
+        for w in words(&p.name) {
+            if w.chars().any(is_cjk) {
+                let owners = word_owners.entry(w).or_default();
+                if !owners.contains(&i) {
+                    owners.push(i);
+                }
+            }
+        }
+    }
+    let q_words = words(question);
+    for (w, owners) in &word_owners {
+        if let [only] = owners.as_slice()
+            && q_words.contains(w)
+        {
+            let e = exact.entry(*only).or_insert((0.0, String::new()));
+            if e.0 < WORD_SCORE {
+                e.0 = e.0.max(WORD_SCORE);
+                e.1.push_str(w);
             }
         }
     }
