@@ -220,7 +220,13 @@ impl<'a> FactBase<'a> {
             };
             let scope = tagged(self, &norm.s);
             let clauses = segment(&norm.s).into_iter().flat_map(|s| s.clauses).collect();
-            let mentioned = self.products.mentioned(&norm.s);
+            // Only shop-wide sentences use it; a product's own sentences would cost a scan
+            // of the catalogue each.
+            let mentioned = if scope == Scope::Shop {
+                self.products.mentioned(&norm.s)
+            } else {
+                0
+            };
             self.sentences.push(FactSentence {
                 orig,
                 norm,

@@ -1345,10 +1345,14 @@ pub(crate) fn term_set(s: &str) -> HashSet<String> {
 pub(crate) struct ProductIndex {
     names: Vec<Vec<String>>,
     folded: Vec<String>,
-    skus: Vec<Option<String>>,
     weight: HashMap<String, f64>,
     df: HashMap<String, usize>,
     total: Vec<f64>,
+    /// Name term → products whose name has it (so a text is scored against the products it
+    /// shares a term with, not against the whole catalogue).
+    postings: HashMap<String, Vec<usize>>,
+    /// Folded SKUs (four characters or more) and their products.
+    sku_finder: Option<(aho_corasick::AhoCorasick, Vec<usize>)>,
 }
 
 re!(RE_PCT_NUM, r"\d+(?:\.\d+)?%");
@@ -1396,28 +1400,70 @@ impl ProductIndex {
             .iter()
             .map(|ts| ts.iter().map(|t| weight.get(t).copied().unwrap_or(0.0)).sum())
             .collect();
-        let skus = facts
+        let (sku_patterns, sku_owners): (Vec<String>, Vec<usize>) = facts
             .products
             .iter()
-            .map(|p| p.sku.as_deref().map(crate::text::fold).filter(|s| s.len() >= 4))
-            .collect();
+            .enumerate()
+            .filter_map(|(i, p)| {
+                p.sku
+                    .as_deref()
+                    .map(crate::text::fold)
+                    .filter(|s| s.len() >= 4)
+                    .map(|s| (s, i))
+            })
+            .unzip();
+        let sku_finder = aho_corasick::AhoCorasick::new(&sku_patterns)
+            .ok()
+            .filter(|_| !sku_patterns.is_empty())
+            .map(|ac| (ac, sku_owners));
+        let mut postings: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, ts) in names.iter().enumerate() {
+            for t in ts {
+                let list = postings.entry(t.clone()).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+        }
         let folded = facts.products.iter().map(|p| crate::text::fold(&p.name)).collect();
         ProductIndex {
             names,
             folded,
-            skus,
             weight,
             df,
             total,
+            postings,
+            sku_finder,
         }
     }
 
     /// Per-product match scores of a folded text: (weighted coverage of the name's terms,
     /// adjusted for ASCII model tokens; whether a term unique to that product matched;
     /// whether all of the product's ASCII model tokens matched).
-    fn scores(&self, text: &str) -> Vec<(f64, bool, bool)> {
+    ///
+    /// Only products that share a name term with the text or whose SKU it contains are
+    /// scored (in product order); every other product would score at most 0.
+    fn scores(&self, text: &str) -> Vec<(usize, (f64, bool, bool))> {
         let terms: HashSet<String> = crate::text::terms(text).into_iter().collect();
         let compact = crate::text::fold(text);
+        let mut sku_hits: Vec<usize> = self
+            .sku_finder
+            .iter()
+            .flat_map(|(ac, owners)| {
+                ac.find_overlapping_iter(&compact)
+                    .map(|m| owners[m.pattern().as_usize()])
+            })
+            .collect();
+        sku_hits.sort_unstable();
+        let mut candidates: Vec<usize> = terms
+            .iter()
+            .filter_map(|t| self.postings.get(t))
+            .flatten()
+            .copied()
+            .chain(sku_hits.iter().copied())
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
         // Model tokens: ASCII words with a letter (x200, max, 30w); bare numbers are not.
         let is_ascii = |t: &String| {
             t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') && t.chars().any(|c| c.is_ascii_alphabetic())
@@ -1427,12 +1473,12 @@ impl ProductIndex {
             .iter()
             .filter(|t| is_ascii(t) && self.df.contains_key(*t))
             .collect();
-        self.names
-            .iter()
-            .enumerate()
+        candidates
+            .into_iter()
+            .map(|i| (i, &self.names[i]))
             .map(|(i, ts)| {
-                if self.skus[i].as_ref().is_some_and(|s| compact.contains(s.as_str())) {
-                    return (1.5, true, true);
+                if sku_hits.binary_search(&i).is_ok() {
+                    return (i, (1.5, true, true));
                 }
                 let mut got = 0.0;
                 let mut unique = false;
@@ -1457,7 +1503,7 @@ impl ProductIndex {
                 }
                 let foreign = text_models.iter().filter(|t| !ts.contains(**t)).count().min(2);
                 score -= 0.2 * foreign as f64;
-                (score, unique, all_models)
+                (i, (score, unique, all_models))
             })
             .collect()
     }
@@ -1470,17 +1516,14 @@ impl ProductIndex {
     /// As [`Self::identify`], with the match score.
     pub(crate) fn identify_scored(&self, text: &str) -> (Vec<usize>, f64) {
         let scores = self.scores(text);
-        let best = scores.iter().map(|(s, _, _)| *s).fold(0.0, f64::max);
+        let best = scores.iter().map(|(_, (s, _, _))| *s).fold(0.0, f64::max);
         if best <= 0.0 {
             return (Vec::new(), 0.0);
         }
-        let group: Vec<usize> = scores
-            .iter()
-            .enumerate()
-            .filter(|(_, (s, _, _))| *s >= best - 0.02)
-            .map(|(i, _)| i)
-            .collect();
-        let strong = group.iter().any(|&i| scores[i].1 || scores[i].2);
+        let group: Vec<&(usize, (f64, bool, bool))> =
+            scores.iter().filter(|(_, (s, _, _))| *s >= best - 0.02).collect();
+        let strong = group.iter().any(|(_, (_, u, a))| *u || *a);
+        let group: Vec<usize> = group.iter().map(|(i, _)| *i).collect();
         // A product line named without its variant (a colour or size) matches several products equally.
         let line = group.len() >= 2 && best >= 0.3;
         if best >= STRONG_MATCH || (best >= 0.25 && strong) || line {
@@ -1521,14 +1564,15 @@ impl ProductIndex {
     /// Whether a text matches a term unique to one of the products.
     pub(crate) fn has_unique(&self, text: &str, g: &[usize]) -> bool {
         let scores = self.scores(text);
-        g.iter().any(|&i| scores.get(i).is_some_and(|x| x.1))
+        g.iter()
+            .any(|&i| scores.iter().any(|(j, (_, unique, _))| *j == i && *unique))
     }
 
     /// How many products a text mentions at least loosely.
     pub(crate) fn mentioned(&self, text: &str) -> usize {
         self.scores(text)
             .iter()
-            .filter(|(s, u, a)| *s >= 0.3 || (*s >= 0.2 && (*u || *a)))
+            .filter(|(_, (s, u, a))| *s >= 0.3 || (*s >= 0.2 && (*u || *a)))
             .count()
     }
 
@@ -1536,9 +1580,8 @@ impl ProductIndex {
     pub(crate) fn tags(&self, text: &str) -> Vec<usize> {
         self.scores(text)
             .iter()
-            .enumerate()
             .filter(|(_, (s, u, a))| *s >= 0.6 || (*s >= 0.4 && (*u || *a)))
-            .map(|(i, _)| i)
+            .map(|(i, _)| *i)
             .collect()
     }
 }
