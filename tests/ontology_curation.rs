@@ -27,6 +27,18 @@ async fn post_json(url: String) -> (u16, Value) {
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
+async fn ask(base: &str, merchant: &str, question: &str) -> Value {
+    reqwest::Client::new()
+        .post(format!("{base}/v1/answer"))
+        .json(&json!({"merchant_id": merchant, "question": question}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn put_draft(base: &str, ttl: String) -> (u16, Value) {
     let r = reqwest::Client::new()
         .put(format!("{base}/v1/ontology/draft"))
@@ -148,15 +160,7 @@ async fn editors_curate_validate_and_publish_the_schema() {
             .unwrap()
             .contains("+ intent <https://zhiku.dev/intent/live_stream>")
     );
-    let before = reqwest::Client::new()
-        .post(format!("{base}/v1/answer"))
-        .json(&json!({"merchant_id": "m-beauty", "question": "今晚几点开直播呀"}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let before = ask(&base, "m-beauty", "今晚几点开直播呀").await;
     assert_ne!(before["intent"], "live_stream");
     let (s, r) = post_json(format!("{base}/v1/ontology/publish")).await;
     assert_eq!(s, 200, "{r}");
@@ -166,26 +170,10 @@ async fn editors_curate_validate_and_publish_the_schema() {
     assert_eq!(v["current"], 2);
     assert_eq!(v["versions"].as_array().unwrap().len(), 2);
     assert_eq!(v["versions"][1]["current"], true);
-    let after = reqwest::Client::new()
-        .post(format!("{base}/v1/answer"))
-        .json(&json!({"merchant_id": "m-beauty", "question": "今晚几点开直播呀"}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let after = ask(&base, "m-beauty", "今晚几点开直播呀").await;
     assert_eq!(after["intent"], "live_stream", "answers switched to version 2: {after}");
     // Merchant answers still hold their facts.
-    let r = reqwest::Client::new()
-        .post(format!("{base}/v1/answer"))
-        .json(&json!({"merchant_id": "m-beauty", "question": "HY-LP-0213多少钱"}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let r = ask(&base, "m-beauty", "HY-LP-0213多少钱").await;
     assert!(r["answer"].as_str().unwrap().contains("139"), "{r}");
     let (s, d) = get_json(format!("{base}/v1/ontology/diff?from=1&to=2")).await;
     assert_eq!(s, 200);

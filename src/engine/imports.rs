@@ -11,7 +11,6 @@ use crate::Error;
 use crate::import::jobs::{JobError, ShapeReport};
 use crate::import::merge::{self, Change, Mode};
 use crate::import::{self, Format, Job, JobStatus, Upload};
-use crate::index::VectorPoint;
 use crate::store::graph::{merchant_graph, validate_merchant_id};
 use crate::store::passages::{Passage, verbalise};
 use std::collections::{HashMap, HashSet};
@@ -235,19 +234,9 @@ impl Engine {
         // Changed passages are new texts: embed them directly. The on-disk cache serves full
         // re-indexes, and reading and rewriting it whole would cost more than these few.
         let vectors = self.embedder.embed_passages(&texts)?;
-        let points = changed
-            .iter()
-            .zip(vectors)
-            .map(|(p, v)| VectorPoint {
-                id: p.numeric_id(),
-                merchant_id: scope.to_string(),
-                passage_id: p.id.clone(),
-                vector: v,
-            })
-            .collect();
         self.vectors
             .delete_points(&gone.iter().map(|p| p.numeric_id()).collect::<Vec<_>>())?;
-        self.vectors.upsert(points)?;
+        self.vectors.upsert(super::vector_points(scope, &changed, vectors))?;
         let delete: Vec<String> = gone
             .iter()
             .map(|p| p.id.clone())

@@ -341,18 +341,8 @@ impl Engine {
         let vectors = self
             .embedder
             .embed_passages_cached(&texts, &embedding_cache_dir().join("passages.json"))?;
-        let points = passages
-            .iter()
-            .zip(vectors)
-            .map(|(p, v)| VectorPoint {
-                id: p.numeric_id(),
-                merchant_id: scope.to_string(),
-                passage_id: p.id.clone(),
-                vector: v,
-            })
-            .collect();
         self.vectors.delete_merchant(scope)?;
-        self.vectors.upsert(points)?;
+        self.vectors.upsert(vector_points(scope, passages, vectors))?;
         self.text.replace_merchant(scope, passages)?;
         Ok(passages.len())
     }
@@ -367,6 +357,20 @@ impl Engine {
             "schema_version": self.schema().version,
         }))
     }
+}
+
+/// The vector-index points of `passages` (in `scope`) with their embeddings.
+fn vector_points(scope: &str, passages: &[Passage], vectors: Vec<Vec<f32>>) -> Vec<VectorPoint> {
+    passages
+        .iter()
+        .zip(vectors)
+        .map(|(p, v)| VectorPoint {
+            id: p.numeric_id(),
+            merchant_id: scope.to_string(),
+            passage_id: p.id.clone(),
+            vector: v,
+        })
+        .collect()
 }
 
 /// Where embeddings of intent examples and passages are cached across runs.
