@@ -46,17 +46,7 @@ async fn upload(
     (s, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn ask(base: &str, merchant: &str, question: &str) -> Value {
-    reqwest::Client::new()
-        .post(format!("{base}/v1/answer"))
-        .json(&json!({"merchant_id": merchant, "question": question}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
+use common::ask;
 
 async fn export(base: &str, merchant: &str, format: &str) -> (u16, String) {
     let r = reqwest::get(format!("{base}/v1/merchants/{merchant}/export?format={format}"))

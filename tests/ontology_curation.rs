@@ -27,17 +27,7 @@ async fn post_json(url: String) -> (u16, Value) {
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-async fn ask(base: &str, merchant: &str, question: &str) -> Value {
-    reqwest::Client::new()
-        .post(format!("{base}/v1/answer"))
-        .json(&json!({"merchant_id": merchant, "question": question}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
+use common::ask;
 
 async fn put_draft(base: &str, ttl: String) -> (u16, Value) {
     let r = reqwest::Client::new()

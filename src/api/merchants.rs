@@ -2,14 +2,14 @@
 //! format comes from `?format=`, the `Content-Type` or the `?name=` file extension, in that
 //! order; the engine does the rest.
 
-use super::{ApiError, Shared, blocking};
+use super::{ApiError, Shared, blocking, upload_body};
 use crate::Error;
 use crate::import::{Format, ImportError, Mode, Upload};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
@@ -75,13 +75,7 @@ async fn import(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(q) = q?;
-    let body = body.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "upload exceeds limits.max_import_bytes",
-        )
-    })?;
+    let body = upload_body(body, "upload")?;
     let mode = match q.mode.as_deref() {
         None => Mode::Merge,
         Some(m) => Mode::parse(m).ok_or_else(|| Error::invalid("mode", format!("{m:?}: use merge or replace")))?,

@@ -156,6 +156,20 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
+/// An upload body, or 413 when it exceeds `limits.max_import_bytes` (`what` names it).
+pub(crate) fn upload_body(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    what: &str,
+) -> Result<axum::body::Bytes, ApiError> {
+    body.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("{what} exceeds limits.max_import_bytes"),
+        )
+    })
+}
+
 /// Validates an ask body into the domain types at the edge.
 fn ask(engine: &Engine, body: Result<Json<AskBody>, JsonRejection>) -> Result<(Question, Clock), ApiError> {
     let Json(b) = body?;

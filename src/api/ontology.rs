@@ -1,14 +1,14 @@
 //! Knowledge-editor routes: the ontology draft, its validation, publishing, versions, diffs
 //! and terms, and the editor page at `/editor` (a static page that calls these routes).
 
-use super::{ApiError, Shared, blocking};
+use super::{ApiError, Shared, blocking, upload_body};
 use crate::Error;
 use crate::engine::SchemaRef;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -41,13 +41,7 @@ async fn put_draft(
     State(engine): State<Shared>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let body = body.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "draft exceeds limits.max_import_bytes",
-        )
-    })?;
+    let body = upload_body(body, "draft")?;
     let e = engine.clone();
     let triples = blocking(move || e.put_ontology_draft(&body)).await?;
     Ok(axum::Json(serde_json::json!({ "triples": triples })))

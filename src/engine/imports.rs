@@ -40,10 +40,7 @@ impl Engine {
         progress: &dyn Fn(usize),
     ) -> Result<Job, Error> {
         validate_merchant_id(merchant_id).map_err(|e| Error::invalid("merchant_id", e.to_string()))?;
-        let _w = self
-            .write_lock
-            .lock()
-            .map_err(|_| Error::Config("write lock poisoned".into()))?;
+        let _w = self.writer()?;
         let t0 = Instant::now();
         let mut job = self
             .jobs
@@ -103,10 +100,7 @@ impl Engine {
             .map_err(|e| Error::invalid("iri", format!("not an absolute IRI: {e}")))?;
         let subject = import::normalise_iri(subject);
         self.facts(merchant_id)?;
-        let _w = self
-            .write_lock
-            .lock()
-            .map_err(|_| Error::Config("write lock poisoned".into()))?;
+        let _w = self.writer()?;
         let t0 = Instant::now();
         let graph = merchant_graph(merchant_id)?;
         let current = self.knowledge.graph().graph_copy(graph.as_ref())?;

@@ -199,6 +199,13 @@ impl Engine {
         &self.config
     }
 
+    /// Takes the writers' lock (graph and index updates are serialised).
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, ()>, Error> {
+        self.write_lock
+            .lock()
+            .map_err(|_| Error::Config("write lock poisoned".into()))
+    }
+
     /// The state of the published schema version in use.
     pub fn schema(&self) -> Arc<SchemaState> {
         match self.schema.read() {

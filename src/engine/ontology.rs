@@ -117,10 +117,7 @@ impl Engine {
             return Err(ImportError::Empty("draft".into()).into());
         }
         let graph: Graph = triples.into_iter().collect();
-        let _w = self
-            .write_lock
-            .lock()
-            .map_err(|_| Error::Config("write lock poisoned".into()))?;
+        let _w = self.writer()?;
         self.knowledge
             .graph()
             .replace_graph(NamedNode::new_unchecked(DRAFT_GRAPH).as_ref(), &graph)?;
@@ -143,10 +140,7 @@ impl Engine {
     /// and every merchant graph is validated against its shapes first. Merchants with
     /// violations block the publish unless `force`. A `dry_run` reports and changes nothing.
     pub fn publish_ontology(&self, dry_run: bool, force: bool) -> Result<PublishReport, Error> {
-        let _w = self
-            .write_lock
-            .lock()
-            .map_err(|_| Error::Config("write lock poisoned".into()))?;
+        let _w = self.writer()?;
         let draft = self.schema_copy(SchemaRef::Draft)?;
         let problems = curation::check(&draft);
         if !problems.is_empty() {

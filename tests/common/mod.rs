@@ -37,3 +37,16 @@ pub fn engine() -> Arc<Engine> {
 pub fn at(s: &str) -> zhiku::Clock {
     chrono::DateTime::parse_from_rfc3339(s).expect("rfc3339")
 }
+
+/// `POST {base}/v1/answer` for one question; the response body.
+pub async fn ask(base: &str, merchant: &str, question: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(format!("{base}/v1/answer"))
+        .json(&serde_json::json!({"merchant_id": merchant, "question": question}))
+        .send()
+        .await
+        .expect("answer request")
+        .json()
+        .await
+        .expect("answer JSON")
+}
