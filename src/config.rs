@@ -38,10 +38,18 @@ pub struct Limits {
     pub max_question_chars: usize,
     /// Maximum answer length for `/v1/validate`, in characters.
     pub max_answer_chars: usize,
-    /// Maximum body of an import upload, in bytes.
+    /// Maximum upload parsed in memory (tables, JSON-LD, RDF/XML, smaller RDF files, the
+    /// ontology draft), in bytes.
     pub max_import_bytes: usize,
-    /// Maximum triples one import may hold.
+    /// Maximum triples one in-memory import may hold.
     pub max_import_triples: usize,
+    /// N-Triples, N-Quads and Turtle uploads larger than this are streamed from disk into
+    /// a new graph generation, in bounded memory, instead of parsed in memory.
+    pub stream_import_above_bytes: u64,
+    /// Maximum streamed upload, in bytes (spooled to the data dir's disk).
+    pub max_stream_import_bytes: u64,
+    /// Maximum triples one streamed import may hold.
+    pub max_stream_import_triples: usize,
 }
 
 impl Default for Limits {
@@ -52,6 +60,9 @@ impl Default for Limits {
             max_answer_chars: 4000,
             max_import_bytes: 256 * 1024 * 1024,
             max_import_triples: 2_000_000,
+            stream_import_above_bytes: 16 * 1024 * 1024,
+            max_stream_import_bytes: 4 * 1024 * 1024 * 1024,
+            max_stream_import_triples: 50_000_000,
         }
     }
 }

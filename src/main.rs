@@ -93,14 +93,13 @@ fn import_file(
     format: Option<&str>,
     file: &Path,
 ) -> anyhow::Result<()> {
-    use zhiku::import::{Format, Upload};
+    use zhiku::import::Format;
     let format = match format {
         Some(f) => Format::from_name(f).with_context(|| format!("--format {f}: use one of {}", Format::accepted()))?,
         None => {
             Format::from_path(file).with_context(|| format!("{}: unknown extension; pass --format", file.display()))?
         }
     };
-    let data = std::fs::read(file).with_context(|| format!("read {}", file.display()))?;
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {msg} {human_pos} triples [{elapsed}] {per_sec}")
@@ -109,16 +108,7 @@ fn import_file(
     bar.set_message(file.display().to_string());
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let name = file.display().to_string();
-    let result = engine.import_with_progress(
-        merchant,
-        Upload {
-            name: &name,
-            format,
-            data: &data,
-        },
-        mode,
-        &|n| bar.set_position(n as u64),
-    );
+    let result = engine.import_file(merchant, file, &name, format, mode, &|n| bar.set_position(n as u64));
     bar.finish();
     match result {
         Ok(job) => {

@@ -11,13 +11,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use zhiku::engine::{Engine, Seed};
 use zhiku::store::GraphStore;
-use zhiku::store::graph::merchant_graph;
 
 const MERCHANT: &str = "m-beauty";
 
 fn graph_lines(data: &Path) -> BTreeSet<String> {
     let store = GraphStore::open(&data.join("graph")).expect("open graph");
-    let g = store.graph_copy(merchant_graph(MERCHANT).unwrap().as_ref()).unwrap();
+    let g = store.graph_copy(store.live_graph(MERCHANT).unwrap().as_ref()).unwrap();
     // Blank node labels differ between loads; compare with them masked.
     g.iter()
         .map(|t| {
@@ -77,6 +76,16 @@ fn running_job(data: &Path) -> bool {
 
 #[test]
 fn a_killed_import_leaves_the_graph_whole_and_the_indexes_rebuild() {
+    crash_rounds(false);
+}
+
+/// The same kills on the streamed path (new graph generation, pointer switch).
+#[test]
+fn a_killed_streamed_import_leaves_the_graph_whole_and_the_indexes_rebuild() {
+    crash_rounds(true);
+}
+
+fn crash_rounds(streamed: bool) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     drop(Engine::open(common::config(&data), Seed::IfEmpty).expect("seed"));
@@ -92,6 +101,10 @@ fn a_killed_import_leaves_the_graph_whole_and_the_indexes_rebuild() {
             .arg(&data)
             .args(["import", "--merchant", MERCHANT])
             .arg(&upload)
+            .env(
+                "ZHIKU_LIMITS__STREAM_IMPORT_ABOVE_BYTES",
+                if streamed { "0" } else { "1073741824" },
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -149,7 +162,7 @@ fn a_killed_import_leaves_the_graph_whole_and_the_indexes_rebuild() {
             assert_eq!(graph_lines(&data), before);
         }
     }
-    eprintln!("kill outcomes (delay ms, had finished, graph unchanged): {outcomes:?}");
+    eprintln!("kill outcomes, streamed {streamed} (delay ms, had finished, graph unchanged): {outcomes:?}");
     eprintln!(
         "kills after the commit and before the acknowledgement: {}",
         outcomes
@@ -157,6 +170,12 @@ fn a_killed_import_leaves_the_graph_whole_and_the_indexes_rebuild() {
             .filter(|(_, finished, unchanged)| !finished && !unchanged)
             .count()
     );
+    let streamed_jobs = std::fs::read_dir(data.join("imports"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .filter(|s| s.contains("\"streamed\": true"))
+        .count();
+    assert_eq!(streamed_jobs > 0, streamed, "the jobs took the path asked for");
     assert!(
         outcomes.iter().any(|(_, finished, unchanged)| !finished && *unchanged),
         "at least one kill must land inside an import: {outcomes:?}"

@@ -226,7 +226,7 @@ fn run(files: &mut Files, test: &TestCase) -> Result<usize, String> {
         };
     }
     let shapes = parsed.map_err(|e| format!("shapes graph rejected: {e}"))?;
-    let report = validate(&shapes, &data, None);
+    let report = validate(&shapes, data.as_ref(), None);
     let conforms = match object(g, &result, sh("conforms")) {
         Some(Term::Literal(l)) => l.value() == "true",
         other => return Err(format!("sh:conforms is {other:?}")),

@@ -2,25 +2,25 @@
 //! format comes from `?format=`, the `Content-Type` or the `?name=` file extension, in that
 //! order; the engine does the rest.
 
-use super::{ApiError, Shared, blocking, upload_body};
+use super::{ApiError, Shared, blocking};
 use crate::Error;
-use crate::import::{Format, ImportError, Mode, Upload};
+use crate::engine::SpoolFile;
+use crate::import::{Format, ImportError, Mode};
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
 
-/// The merchant routes, with their own body limit for uploads.
-pub(super) fn routes(max_import_bytes: usize) -> Router<Shared> {
+/// The merchant routes. Upload bodies are streamed to a spool file under their own limits
+/// (`limits.max_stream_import_bytes` for N-Triples, N-Quads and Turtle,
+/// `limits.max_import_bytes` for the rest), never held in memory whole.
+pub(super) fn routes() -> Router<Shared> {
     Router::new()
-        .route(
-            "/v1/merchants/{id}/imports",
-            post(import).layer(DefaultBodyLimit::max(max_import_bytes)),
-        )
+        .route("/v1/merchants/{id}/imports", post(import))
         .route("/v1/merchants/{id}/imports/{job}", get(job))
         .route("/v1/merchants/{id}/export", get(export))
         .route("/v1/merchants/{id}/subjects", delete(delete_subject))
@@ -72,30 +72,61 @@ async fn import(
     Path(id): Path<String>,
     q: Result<Query<ImportQuery>, QueryRejection>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(q) = q?;
-    let body = upload_body(body, "upload")?;
     let mode = match q.mode.as_deref() {
         None => Mode::Merge,
         Some(m) => Mode::parse(m).ok_or_else(|| Error::invalid("mode", format!("{m:?}: use merge or replace")))?,
     };
     let format = upload_format(&q, &headers)?;
     let name = q.name.clone().unwrap_or_else(|| "upload".to_string());
+    let spool = spool(&engine, body, format, &name).await?;
     let e = engine.clone();
-    let job = blocking(move || {
-        e.import(
-            &id,
-            Upload {
-                name: &name,
-                format,
-                data: &body,
-            },
-            mode,
-        )
-    })
-    .await?;
+    let job = blocking(move || e.import_file(&id, spool.path(), &name, format, mode, &|_| {})).await?;
     Ok(axum::Json(job))
+}
+
+/// Writes the body to a spool file as it arrives; 413 as soon as it passes the limit.
+async fn spool(engine: &Shared, body: Body, format: Format, name: &str) -> Result<SpoolFile, ApiError> {
+    use futures_util::StreamExt;
+    use std::io::Write;
+    let (limit, setting) = engine.upload_limit(format);
+    let e = engine.clone();
+    let file = blocking(move || e.spool_file()).await?;
+    let path = file.path().to_path_buf();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<axum::body::Bytes>(8);
+    let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::OpenOptions::new().write(true).open(&path)?);
+        while let Some(chunk) = rx.blocking_recv() {
+            w.write_all(&chunk)?;
+        }
+        w.flush()
+    });
+    let mut stream = body.into_data_stream();
+    let mut total = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Error::invalid("body", format!("upload interrupted: {e}")))?;
+        total += chunk.len() as u64;
+        if total > limit {
+            return Err(Error::from(ImportError::TooLarge {
+                name: name.to_string(),
+                limit,
+                setting,
+            })
+            .into());
+        }
+        if tx.send(chunk).await.is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    let written = writer.await.map_err(|e| Error::Config(format!("spool writer: {e}")))?;
+    written.map_err(|source| Error::Io {
+        context: "write upload to the spool".into(),
+        source,
+    })?;
+    Ok(file)
 }
 
 async fn job(

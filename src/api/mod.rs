@@ -55,7 +55,9 @@ impl From<Error> for ApiError {
             Error::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
             Error::UnknownMerchant(_) | Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Import(crate::import::ImportError::UnsupportedFormat(_)) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Error::Import(crate::import::ImportError::TooManyTriples { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Import(
+                crate::import::ImportError::TooManyTriples { .. } | crate::import::ImportError::TooLarge { .. },
+            ) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Import(_) => StatusCode::BAD_REQUEST,
             Error::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict { .. } => StatusCode::CONFLICT,
@@ -260,7 +262,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/v1/answer", post(answer))
         .route("/v1/search", post(search))
         .route("/v1/validate", post(validate))
-        .merge(merchants::routes(engine.config().limits.max_import_bytes))
+        .merge(merchants::routes())
         .merge(ontology::routes(engine.config().limits.max_import_bytes))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))

@@ -16,6 +16,9 @@ use crate::store::passages::{Passage, verbalise};
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
+/// Changed passages embedded and indexed per step of an import's re-index.
+const SYNC_CHUNK: usize = 1_024;
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
@@ -46,13 +49,15 @@ impl Engine {
             .jobs
             .start(merchant_id, "import", mode, Some(upload.format), upload.name);
         self.save_job(&job)?;
-        let graph = merchant_graph(merchant_id)?;
-        let current = self.knowledge.graph().graph_copy(graph.as_ref())?;
+        let current = self
+            .knowledge
+            .graph()
+            .graph_copy(self.knowledge.graph().live_graph(merchant_id)?.as_ref())?;
         let s = Instant::now();
         let parsed = import::parse(
             upload,
             merchant_id,
-            graph.as_ref(),
+            merchant_graph(merchant_id)?.as_ref(),
             &self.csv_mapping,
             &current,
             self.config.limits.max_import_triples,
@@ -102,8 +107,10 @@ impl Engine {
         self.facts(merchant_id)?;
         let _w = self.writer()?;
         let t0 = Instant::now();
-        let graph = merchant_graph(merchant_id)?;
-        let current = self.knowledge.graph().graph_copy(graph.as_ref())?;
+        let current = self
+            .knowledge
+            .graph()
+            .graph_copy(self.knowledge.graph().live_graph(merchant_id)?.as_ref())?;
         let change = merge::delete_subject(&current, subject.as_ref());
         if change.removed.is_empty() {
             return Err(Error::NotFound(format!(
@@ -142,13 +149,15 @@ impl Engine {
                 ),
             )
         })?;
-        Ok(self
-            .knowledge
-            .graph()
-            .export(merchant_graph(merchant_id)?.as_ref(), rdf)?)
+        let graph = self.knowledge.graph();
+        Ok(graph.export(
+            graph.live_graph(merchant_id)?.as_ref(),
+            merchant_graph(merchant_id)?.as_ref(),
+            rdf,
+        )?)
     }
 
-    fn save_job(&self, job: &Job) -> Result<(), Error> {
+    pub(super) fn save_job(&self, job: &Job) -> Result<(), Error> {
         self.jobs.save(job).map_err(|source| Error::Io {
             context: format!("save import job {}", job.id),
             source,
@@ -167,7 +176,7 @@ impl Engine {
         job.counts.triples_after = change.after.len();
         job.counts.subjects_touched = change.touched_subjects().len();
         let s = Instant::now();
-        let graph = merchant_graph(merchant_id)?;
+        let graph = self.knowledge.graph().live_graph(merchant_id)?;
         let written = self
             .knowledge
             .graph()
@@ -184,6 +193,18 @@ impl Engine {
             self.save_job(job)?;
             return Err(e.into());
         }
+        self.reindex_after_write(merchant_id, job, &marker, t0)
+    }
+
+    /// After a committed graph change: re-derives the merchant's passages, re-indexes the
+    /// changed ones, removes the re-index marker and marks the job succeeded.
+    pub(super) fn reindex_after_write(
+        &self,
+        merchant_id: &str,
+        job: &mut Job,
+        marker: &std::path::Path,
+        t0: Instant,
+    ) -> Result<(), Error> {
         let s = Instant::now();
         let facts = self.facts(merchant_id)?;
         self.text.add_lexicon(&merchant_lexicon(&facts));
@@ -192,7 +213,7 @@ impl Engine {
         job.counts.passages_reindexed = reindexed;
         job.counts.passages_removed = removed;
         job.timings.index_ms = ms(s);
-        std::fs::remove_file(&marker).map_err(|source| Error::Io {
+        std::fs::remove_file(marker).map_err(|source| Error::Io {
             context: "remove reindex marker".into(),
             source,
         })?;
@@ -224,19 +245,21 @@ impl Engine {
             .cloned()
             .collect();
         let gone: Vec<&Passage> = old.values().filter(|p| !keep.contains(p.id.as_str())).collect();
-        let texts: Vec<String> = changed.iter().map(|p| p.text.clone()).collect();
-        // Changed passages are new texts: embed them directly. The on-disk cache serves full
-        // re-indexes, and reading and rewriting it whole would cost more than these few.
-        let vectors = self.embedder.embed_passages(&texts)?;
-        self.vectors
-            .delete_points(&gone.iter().map(|p| p.numeric_id()).collect::<Vec<_>>())?;
-        self.vectors.upsert(super::vector_points(scope, &changed, vectors))?;
-        let delete: Vec<String> = gone
-            .iter()
-            .map(|p| p.id.clone())
-            .chain(changed.iter().map(|p| p.id.clone()))
-            .collect();
-        self.text.update(&delete, &changed)?;
+        if !gone.is_empty() {
+            self.vectors
+                .delete_points(&gone.iter().map(|p| p.numeric_id()).collect::<Vec<_>>())?;
+            let gone_ids: Vec<String> = gone.iter().map(|p| p.id.clone()).collect();
+            self.text.update(&gone_ids, &[])?;
+        }
+        // Changed passages are new texts: embed them directly (the on-disk cache serves full
+        // re-indexes), a chunk at a time so that memory does not grow with the catalogue.
+        for chunk in changed.chunks(SYNC_CHUNK) {
+            let texts: Vec<String> = chunk.iter().map(|p| p.text.clone()).collect();
+            let vectors = self.embedder.embed_passages(&texts)?;
+            self.vectors.upsert(super::vector_points(scope, chunk, vectors))?;
+            let ids: Vec<String> = chunk.iter().map(|p| p.id.clone()).collect();
+            self.text.update(&ids, chunk)?;
+        }
         Ok((changed.len(), gone.len()))
     }
 }

@@ -2,6 +2,8 @@
 //! derived indexes in step with the graph (seed loading, re-indexing, imports in
 //! [`imports`]).
 
+mod bulk;
+pub use bulk::SpoolFile;
 mod imports;
 mod ontology;
 
@@ -18,7 +20,7 @@ use crate::pipeline::{Clock, Pipeline, Question, Response, Retrieved};
 use crate::retrieve::Retriever;
 use crate::retrieve::fusion::FusionSettings;
 use crate::shacl::Shapes;
-use crate::store::graph::{DRAFT_GRAPH, general_graph, merchant_graph, schema_graph};
+use crate::store::graph::{DRAFT_GRAPH, general_graph, schema_graph};
 use crate::store::merchant::general_rules;
 use crate::store::passages::{GENERAL_SCOPE, Passage, verbalise, verbalise_general};
 use crate::store::{GraphStore, Knowledge, MerchantFacts, Ontology, StoreError};
@@ -131,6 +133,14 @@ impl Engine {
             source,
         })?;
         let graph = GraphStore::open(&data.join("graph"))?;
+        bulk::reset_spool(&data)?;
+        let stale = graph.drop_stale_generations()?;
+        if !stale.is_empty() {
+            tracing::warn!(
+                ?stale,
+                "dropped merchant graph generations left by an interrupted import"
+            );
+        }
         let empty = graph.graph_len(schema_graph(graph.published_version()).as_ref())? == 0;
         let seeding = seed == Seed::Always || (seed == Seed::IfEmpty && empty);
         if seeding {
@@ -409,7 +419,7 @@ pub fn load_seed_graphs(graph: &GraphStore, config: &Config) -> Result<LoadRepor
             context: format!("read {}", f.display()),
             source,
         })?;
-        let n = graph.replace_graph_turtle(merchant_graph(&id)?.as_ref(), &f.display().to_string(), &data)?;
+        let n = graph.replace_graph_turtle(graph.live_graph(&id)?.as_ref(), &f.display().to_string(), &data)?;
         report.merchants.push((id, n));
     }
     Ok(report)

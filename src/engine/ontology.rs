@@ -6,7 +6,7 @@ use super::Engine;
 use crate::Error;
 use crate::import::{self, Format, ImportError};
 use crate::store::curation::{self, Diff, Problem, Terms};
-use crate::store::graph::{DRAFT_GRAPH, SchemaVersion, merchant_graph, schema_graph};
+use crate::store::graph::{DRAFT_GRAPH, SchemaVersion, schema_graph};
 use oxigraph::model::{Graph, NamedNode};
 use serde::Serialize;
 use std::sync::Arc;
@@ -99,6 +99,7 @@ impl Engine {
     pub fn ontology_draft(&self) -> Result<Vec<u8>, Error> {
         Ok(self.knowledge.graph().export(
             NamedNode::new_unchecked(DRAFT_GRAPH).as_ref(),
+            NamedNode::new_unchecked(DRAFT_GRAPH).as_ref(),
             oxigraph::io::RdfFormat::Turtle,
         )?)
     }
@@ -154,12 +155,11 @@ impl Engine {
         let g = self.knowledge.graph();
         let mut merchants = Vec::new();
         for m in g.merchant_ids()? {
-            let data = g.graph_copy(merchant_graph(&m)?.as_ref())?;
-            let r = crate::shacl::validate(&shapes, &data, Some(&draft));
+            let r = self.validate_stored(&shapes, g.live_graph(&m)?.as_ref(), Some(&draft))?;
             merchants.push(MerchantCheck {
                 merchant_id: m,
-                violations: r.violations(),
-                warnings: r.results.len() - r.violations(),
+                violations: r.violations,
+                warnings: r.warnings,
             });
         }
         let breaking: Vec<String> = merchants

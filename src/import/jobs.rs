@@ -100,6 +100,30 @@ fn severity_name(s: Severity) -> &'static str {
     }
 }
 
+impl ShapeReport {
+    /// A report with no results (conforming), to [`ShapeReport::absorb`] chunks into.
+    pub fn empty() -> Self {
+        ShapeReport {
+            conforms: true,
+            violations: 0,
+            warnings: 0,
+            results: Vec::new(),
+        }
+    }
+
+    /// Adds the results of one more chunk: counts add up, the listed results stay capped
+    /// at [`MAX_REPORTED_RESULTS`], violations first.
+    pub fn absorb(&mut self, r: &ValidationReport) {
+        let other = ShapeReport::from(r);
+        self.conforms &= other.conforms;
+        self.violations += other.violations;
+        self.warnings += other.warnings;
+        self.results.extend(other.results);
+        self.results.sort_by_key(|x| x.severity != "violation");
+        self.results.truncate(MAX_REPORTED_RESULTS);
+    }
+}
+
 impl From<&ValidationReport> for ShapeReport {
     fn from(r: &ValidationReport) -> Self {
         let violations = r.violations();
@@ -162,6 +186,10 @@ pub struct Job {
     pub counts: JobCounts,
     /// Timings.
     pub timings: JobTimings,
+    /// Whether the upload was streamed into a new graph generation (large files) rather
+    /// than parsed in memory and applied as one transaction.
+    #[serde(default)]
+    pub streamed: bool,
     /// The SHACL report of the resulting graph (violations and warnings).
     pub validation: Option<ShapeReport>,
     /// Why it failed.
@@ -218,6 +246,7 @@ impl JobStore {
             started_at: now.to_rfc3339(),
             counts: JobCounts::default(),
             timings: JobTimings::default(),
+            streamed: false,
             validation: None,
             error: None,
         }

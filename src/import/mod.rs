@@ -129,7 +129,8 @@ impl Format {
             .join(", ")
     }
 
-    fn rdf(self) -> Option<RdfFormat> {
+    /// The oxigraph parser format (`None` for the tables, CSV and TSV).
+    pub fn rdf(self) -> Option<RdfFormat> {
         Some(match self {
             Format::Turtle => RdfFormat::Turtle,
             Format::NTriples => RdfFormat::NTriples,
@@ -192,6 +193,17 @@ pub enum ImportError {
         /// The limit.
         limit: usize,
     },
+    /// The upload is larger than the limit for its kind (`limits.max_import_bytes` for
+    /// uploads parsed in memory, `limits.max_stream_import_bytes` for streamed ones).
+    #[error("{name}: larger than {limit} bytes ({setting}); split the file")]
+    TooLarge {
+        /// Input name.
+        name: String,
+        /// The limit in bytes.
+        limit: u64,
+        /// The setting that sets it.
+        setting: &'static str,
+    },
     /// A quad names a graph other than the merchant's.
     #[error("{name}: line {line}: quad in graph <{graph}>; only the default graph or <{expected}> may be used")]
     ForeignGraph {
@@ -219,6 +231,7 @@ impl ImportError {
             ImportError::Syntax { .. } | ImportError::SyntaxAt { .. } => "syntax_error",
             ImportError::Table { .. } => "table_error",
             ImportError::TooManyTriples { .. } => "too_many_triples",
+            ImportError::TooLarge { .. } => "body_too_large",
             ImportError::ForeignGraph { .. } => "foreign_graph",
             ImportError::UnsupportedFormat(_) => "unsupported_format",
             ImportError::Empty(_) => "empty_upload",
@@ -364,43 +377,80 @@ fn rdf_triples(
     max_triples: usize,
     progress: &dyn Fn(usize),
 ) -> Result<Vec<Triple>, ImportError> {
-    let parser = RdfParser::from_format(rdf)
-        .rename_blank_nodes()
-        .with_base_iri(base)
-        .map_err(|e| ImportError::SyntaxAt {
-            name: upload.name.to_string(),
-            message: e.to_string(),
-        })?;
     let mut out = Vec::new();
-    for q in parser.for_reader(upload.data).with_document_loader(offline_context) {
-        let q = q.map_err(|e| syntax_error(upload.name, e))?;
-        match q.graph_name.as_ref() {
-            GraphNameRef::DefaultGraph => {}
-            GraphNameRef::NamedNode(g) if Some(g) == allowed_graph => {}
-            g => {
-                return Err(ImportError::ForeignGraph {
-                    name: upload.name.to_string(),
-                    line: 0,
-                    graph: g.to_string().trim_matches(['<', '>']).to_string(),
-                    expected: allowed_graph
-                        .map(|g| g.as_str().to_string())
-                        .unwrap_or_else(|| "(none)".into()),
-                });
-            }
-        }
-        if out.len() == max_triples {
-            return Err(ImportError::TooManyTriples {
-                name: upload.name.to_string(),
-                limit: max_triples,
-            });
-        }
-        out.push(normalise_triple(Triple::from(q)));
+    for t in read_rdf(upload.name, rdf, upload.data, base, allowed_graph, max_triples)? {
+        out.push(t?);
         if out.len() % PROGRESS_EVERY == 0 {
             progress(out.len());
         }
     }
     progress(out.len());
     Ok(out)
+}
+
+/// Streams the triples of an RDF document from `reader` with the checks of [`parse`]
+/// (fresh blank nodes, `https` schema.org, relative IRIs against `base`, no foreign graph,
+/// at most `max_triples`). The first error ends the stream.
+pub fn read_rdf<'a, R: std::io::Read + 'a>(
+    name: &'a str,
+    rdf: RdfFormat,
+    reader: R,
+    base: &str,
+    allowed_graph: Option<NamedNodeRef<'a>>,
+    max_triples: usize,
+) -> Result<impl Iterator<Item = Result<Triple, ImportError>> + 'a, ImportError> {
+    let parser = RdfParser::from_format(rdf)
+        .rename_blank_nodes()
+        .with_base_iri(base)
+        .map_err(|e| ImportError::SyntaxAt {
+            name: name.to_string(),
+            message: e.to_string(),
+        })?;
+    let mut n = 0usize;
+    let mut failed = false;
+    Ok(parser
+        .for_reader(reader)
+        .with_document_loader(offline_context)
+        .map_while(move |q| {
+            if failed {
+                return None;
+            }
+            let t = checked_triple(name, q, allowed_graph, &mut n, max_triples);
+            failed = t.is_err();
+            Some(t)
+        }))
+}
+
+fn checked_triple(
+    name: &str,
+    q: Result<oxigraph::model::Quad, oxigraph::io::RdfParseError>,
+    allowed_graph: Option<NamedNodeRef<'_>>,
+    n: &mut usize,
+    max_triples: usize,
+) -> Result<Triple, ImportError> {
+    let q = q.map_err(|e| syntax_error(name, e))?;
+    match q.graph_name.as_ref() {
+        GraphNameRef::DefaultGraph => {}
+        GraphNameRef::NamedNode(g) if Some(g) == allowed_graph => {}
+        g => {
+            return Err(ImportError::ForeignGraph {
+                name: name.to_string(),
+                line: 0,
+                graph: g.to_string().trim_matches(['<', '>']).to_string(),
+                expected: allowed_graph
+                    .map(|g| g.as_str().to_string())
+                    .unwrap_or_else(|| "(none)".into()),
+            });
+        }
+    }
+    if *n == max_triples {
+        return Err(ImportError::TooManyTriples {
+            name: name.to_string(),
+            limit: max_triples,
+        });
+    }
+    *n += 1;
+    Ok(normalise_triple(Triple::from(q)))
 }
 
 fn syntax_error(name: &str, e: oxigraph::io::RdfParseError) -> ImportError {

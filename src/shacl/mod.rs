@@ -25,6 +25,7 @@
 //! unless some member fails for another reason, whatever the evaluation order. Checks nested
 //! deeper than [`MAX_DEPTH`] are taken as conforming.
 
+mod data;
 mod path;
 mod report;
 mod shapes;
@@ -35,11 +36,12 @@ pub mod vocab;
 #[cfg(test)]
 mod tests;
 
+pub use data::DataGraph;
 pub use oxigraph::model::{BlankNode, Graph, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, TermRef};
 pub use path::Path;
 pub use report::{Severity, ValidationReport, ValidationResult};
 pub use shapes::Shapes;
-pub use validate::{MAX_DEPTH, validate};
+pub use validate::{MAX_DEPTH, validate, validate_subjects};
 
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::vocab::rdf;

@@ -1,6 +1,7 @@
 //! SHACL property paths: parsing from a shapes graph, evaluation over a data graph, and a
 //! SPARQL-like text form.
 
+use super::data::DataGraph;
 use super::rdf_list;
 use super::vocab as sh;
 use oxigraph::model::{Graph, NamedNode, NamedOrBlankNodeRef, Term, TermRef};
@@ -45,7 +46,7 @@ impl Path {
     }
 
     /// The value nodes reached from `start` in `graph`, without duplicates, in discovery order.
-    pub fn evaluate(&self, graph: &Graph, start: &Term) -> Vec<Term> {
+    pub fn evaluate(&self, graph: &dyn DataGraph, start: &Term) -> Vec<Term> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         self.eval_into(graph, start, &mut |t| {
@@ -56,19 +57,19 @@ impl Path {
         out
     }
 
-    fn eval_into(&self, graph: &Graph, start: &Term, emit: &mut dyn FnMut(Term)) {
+    fn eval_into(&self, graph: &dyn DataGraph, start: &Term, emit: &mut dyn FnMut(Term)) {
         match self {
             Path::Predicate(p) => {
                 if let Some(s) = as_subject(start) {
-                    for o in graph.objects_for_subject_predicate(s, p) {
-                        emit(o.into_owned());
+                    for o in graph.objects(s, p.as_ref()) {
+                        emit(o);
                     }
                 }
             }
             Path::Inverse(inner) => match inner.as_ref() {
                 Path::Predicate(p) => {
-                    for s in graph.subjects_for_predicate_object(p, start) {
-                        emit(s.into_owned().into());
+                    for s in graph.subjects(p.as_ref(), start.as_ref()) {
+                        emit(s.into());
                     }
                 }
                 other => other.eval_inverse(graph, start, emit),
@@ -109,7 +110,7 @@ impl Path {
     }
 
     /// Evaluates the inverse of `self` from `start`.
-    fn eval_inverse(&self, graph: &Graph, start: &Term, emit: &mut dyn FnMut(Term)) {
+    fn eval_inverse(&self, graph: &dyn DataGraph, start: &Term, emit: &mut dyn FnMut(Term)) {
         self.inverted().eval_into(graph, start, emit);
     }
 
@@ -140,7 +141,7 @@ impl Path {
 }
 
 /// Breadth-first transitive closure of `inner` from `start`.
-fn closure(inner: &Path, graph: &Graph, start: &Term, reflexive: bool, emit: &mut dyn FnMut(Term)) {
+fn closure(inner: &Path, graph: &dyn DataGraph, start: &Term, reflexive: bool, emit: &mut dyn FnMut(Term)) {
     let mut seen = HashSet::new();
     let mut frontier = vec![start.clone()];
     if reflexive {

@@ -1,15 +1,16 @@
 //! The validation engine: focus nodes from targets, value nodes from paths, constraint checks.
 
+use super::data::DataGraph;
 use super::path::{Path, as_subject};
 use super::report::{Severity, ValidationReport, ValidationResult};
 use super::shapes::{Constraint, Range, ShapeId, Shapes};
 use super::values::{compare, is_well_formed};
 use super::vocab as sh;
 use oxigraph::model::vocab::{rdf, rdfs};
-use oxigraph::model::{Graph, NamedNode, NamedNodeRef, Term, TermRef};
+use oxigraph::model::{Graph, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, TermRef};
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 /// Deepest nesting of shape-in-shape checks (`sh:node`, `sh:and`, ...) that is evaluated;
@@ -21,30 +22,83 @@ pub const MAX_DEPTH: usize = 128;
 /// `rdfs:subClassOf` triples of `data` and of the optional `ontology` graph are used for
 /// `sh:class` and `sh:targetClass`; `rdf:type` triples come from `data` only. Only shapes
 /// whose targets select some node are evaluated.
-pub fn validate(shapes: &Shapes, data: &Graph, ontology: Option<&Graph>) -> ValidationReport {
-    let validator = Validator {
-        shapes,
-        data,
-        ontology,
-        supers: RefCell::new(HashMap::new()),
-        cache: RefCell::new(HashMap::new()),
-        rec: RefCell::new(Recursion::default()),
-        reporting: RefCell::new(Vec::new()),
-    };
-    let mut out = Out {
-        collect: true,
-        failed: false,
-        results: Vec::new(),
-    };
+pub fn validate(shapes: &Shapes, data: &dyn DataGraph, ontology: Option<&Graph>) -> ValidationReport {
+    let validator = Validator::new(shapes, data, ontology);
+    let mut out = Out::collecting();
     for (id, nodes) in validator.focus_nodes() {
         for node in nodes {
             validator.validate_shape(id, &node, &mut out);
         }
     }
-    let results: Vec<ValidationResult> = out.results.into_iter().map(|r| r.into_result(shapes)).collect();
-    ValidationReport {
-        conforms: results.is_empty(),
-        results,
+    out.into_report(shapes)
+}
+
+/// Validates `data` one chunk of subjects at a time, for data graphs too large to hold in
+/// memory: the same focus nodes as [`validate`] when `subjects` yields every subject of
+/// `data` once. Each chunk's results go to `sink`; caches are dropped between chunks, so
+/// memory is bounded by `chunk` (and by what one focus node's shapes reach), not by `data`.
+///
+/// `sh:targetNode` and `sh:targetObjectsOf` focus nodes are validated first, in one batch.
+pub fn validate_subjects(
+    shapes: &Shapes,
+    data: &dyn DataGraph,
+    ontology: Option<&Graph>,
+    subjects: &mut dyn Iterator<Item = NamedOrBlankNode>,
+    chunk: usize,
+    sink: &mut dyn FnMut(ValidationReport),
+) {
+    let mut explicit: HashSet<Key> = HashSet::new();
+    {
+        let v = Validator::new(shapes, data, ontology);
+        let mut out = Out::collecting();
+        for id in &shapes.other_targets {
+            let targets = &shapes.shapes[*id].targets;
+            let mut nodes = targets.nodes.clone();
+            for p in &targets.objects_of {
+                data.for_each_with_predicate(p.as_ref(), &mut |_, o| nodes.push(o));
+            }
+            for n in nodes {
+                if explicit.insert((*id, n.clone())) {
+                    v.validate_shape(*id, &n, &mut out);
+                }
+            }
+        }
+        sink(out.into_report(shapes));
+    }
+    loop {
+        let v = Validator::new(shapes, data, ontology);
+        let mut out = Out::collecting();
+        let mut taken = 0;
+        for subject in (&mut *subjects).take(chunk.max(1)) {
+            taken += 1;
+            let mut ids = BTreeSet::new();
+            if !shapes.by_class.is_empty() {
+                for class in data.objects(subject.as_ref(), rdf::TYPE) {
+                    for c in v.superclasses(&class).iter() {
+                        ids.extend(shapes.by_class.get(c).into_iter().flatten().copied());
+                    }
+                }
+            }
+            for id in &shapes.other_targets {
+                let subject_of = shapes.shapes[*id].targets.subjects_of.iter();
+                if subject_of
+                    .clone()
+                    .any(|p| !data.objects(subject.as_ref(), p.as_ref()).is_empty())
+                {
+                    ids.insert(*id);
+                }
+            }
+            let node: Term = subject.into();
+            for id in ids {
+                if !explicit.contains(&(id, node.clone())) {
+                    v.validate_shape(id, &node, &mut out);
+                }
+            }
+        }
+        if taken == 0 {
+            return;
+        }
+        sink(out.into_report(shapes));
     }
 }
 
@@ -98,6 +152,22 @@ struct Out {
 }
 
 impl Out {
+    fn collecting() -> Out {
+        Out {
+            collect: true,
+            failed: false,
+            results: Vec::new(),
+        }
+    }
+
+    fn into_report(self, shapes: &Shapes) -> ValidationReport {
+        let results: Vec<ValidationResult> = self.results.into_iter().map(|r| r.into_result(shapes)).collect();
+        ValidationReport {
+            conforms: results.is_empty(),
+            results,
+        }
+    }
+
     fn push(&mut self, make: impl FnOnce() -> RawResult) {
         self.failed = true;
         if self.collect {
@@ -113,7 +183,7 @@ impl Out {
 
 struct Validator<'a> {
     shapes: &'a Shapes,
-    data: &'a Graph,
+    data: &'a dyn DataGraph,
     ontology: Option<&'a Graph>,
     /// `rdfs:subClassOf*` closure per class (including the class itself).
     supers: RefCell<HashMap<Term, Rc<HashSet<Term>>>>,
@@ -183,7 +253,19 @@ impl Ctx<'_> {
     }
 }
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
+    fn new(shapes: &'a Shapes, data: &'a dyn DataGraph, ontology: Option<&'a Graph>) -> Self {
+        Validator {
+            shapes,
+            data,
+            ontology,
+            supers: RefCell::new(HashMap::new()),
+            cache: RefCell::new(HashMap::new()),
+            rec: RefCell::new(Recursion::default()),
+            reporting: RefCell::new(Vec::new()),
+        }
+    }
+
     /// Focus nodes per shape, without duplicates, for every active shape with targets.
     fn focus_nodes(&self) -> BTreeMap<ShapeId, Vec<Term>> {
         let mut focus: BTreeMap<ShapeId, (Vec<Term>, HashSet<Term>)> = BTreeMap::new();
@@ -194,16 +276,15 @@ impl Validator<'_> {
             }
         };
         if !self.shapes.by_class.is_empty() {
-            for t in self.data.triples_for_predicate(rdf::TYPE) {
-                let class = t.object.into_owned();
+            self.data.for_each_with_predicate(rdf::TYPE, &mut |subject, class| {
                 for c in self.superclasses(&class).iter() {
                     if let Some(ids) = self.shapes.by_class.get(c) {
                         for id in ids {
-                            add(*id, t.subject.into_owned().into());
+                            add(*id, subject.clone().into());
                         }
                     }
                 }
-            }
+            });
         }
         for id in &self.shapes.other_targets {
             let targets = &self.shapes.shapes[*id].targets;
@@ -211,14 +292,11 @@ impl Validator<'_> {
                 add(*id, n.clone());
             }
             for p in &targets.subjects_of {
-                for t in self.data.triples_for_predicate(p) {
-                    add(*id, t.subject.into_owned().into());
-                }
+                self.data
+                    .for_each_with_predicate(p.as_ref(), &mut |s, _| add(*id, s.into()));
             }
             for p in &targets.objects_of {
-                for t in self.data.triples_for_predicate(p) {
-                    add(*id, t.object.into_owned());
-                }
+                self.data.for_each_with_predicate(p.as_ref(), &mut |_, o| add(*id, o));
             }
         }
         focus.into_iter().map(|(id, (list, _))| (id, list)).collect()
@@ -235,12 +313,18 @@ impl Validator<'_> {
                 out.insert(c);
                 continue;
             };
-            for graph in std::iter::once(self.data).chain(self.ontology) {
-                for sup in graph.objects_for_subject_predicate(subject, rdfs::SUB_CLASS_OF) {
-                    let sup = sup.into_owned();
-                    if !out.contains(&sup) && sup != c {
-                        todo.push(sup);
-                    }
+            let from_ontology = self.ontology.into_iter().flat_map(|g| {
+                g.objects_for_subject_predicate(subject, rdfs::SUB_CLASS_OF)
+                    .map(TermRef::into_owned)
+            });
+            for sup in self
+                .data
+                .objects(subject, rdfs::SUB_CLASS_OF)
+                .into_iter()
+                .chain(from_ontology)
+            {
+                if !out.contains(&sup) && sup != c {
+                    todo.push(sup);
                 }
             }
             out.insert(c);
@@ -256,17 +340,14 @@ impl Validator<'_> {
             return false;
         };
         self.data
-            .objects_for_subject_predicate(subject, rdf::TYPE)
-            .any(|t| self.superclasses(&t.into_owned()).contains(class))
+            .objects(subject, rdf::TYPE)
+            .iter()
+            .any(|t| self.superclasses(t).contains(class))
     }
 
     fn objects(&self, focus: &Term, predicate: &NamedNode) -> Vec<Term> {
         match as_subject(focus) {
-            Some(s) => self
-                .data
-                .objects_for_subject_predicate(s, predicate)
-                .map(TermRef::into_owned)
-                .collect(),
+            Some(s) => self.data.objects(s, predicate.as_ref()),
             None => Vec::new(),
         }
     }
@@ -694,10 +775,8 @@ impl Validator<'_> {
                     let Some(subject) = as_subject(v) else {
                         continue;
                     };
-                    for t in self.data.triples_for_subject(subject) {
-                        if !allowed.contains(&t.predicate.into_owned()) {
-                            let predicate = t.predicate.into_owned();
-                            let object = t.object.into_owned();
+                    for (predicate, object) in self.data.predicate_objects(subject) {
+                        if !allowed.contains(&predicate) {
                             out.push(|| RawResult {
                                 focus: ctx.focus.clone(),
                                 message: format!("Property {predicate} is not allowed on the closed shape"),

@@ -111,6 +111,11 @@ impl GraphStore {
         self.published.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The oxigraph store itself (for the store modules).
+    pub(super) fn inner(&self) -> &Store {
+        &self.store
+    }
+
     fn meta(local: &str) -> NamedNode {
         NamedNode::new_unchecked(format!("{ZK}{local}"))
     }
@@ -307,9 +312,14 @@ impl GraphStore {
         Ok(())
     }
 
-    /// Serialises one named graph in `format`. Quad formats (N-Quads, TriG) keep the graph
-    /// name; the others carry the triples only.
-    pub fn export(&self, graph: NamedNodeRef<'_>, format: RdfFormat) -> Result<Vec<u8>, StoreError> {
+    /// Serialises one named graph in `format`. Quad formats (N-Quads, TriG) name the graph
+    /// `name`; the others carry the triples only.
+    pub fn export(
+        &self,
+        graph: NamedNodeRef<'_>,
+        name: NamedNodeRef<'_>,
+        format: RdfFormat,
+    ) -> Result<Vec<u8>, StoreError> {
         let io = |e: std::io::Error| StoreError::Io {
             context: format!("serialise {}", graph.as_str()),
             source: e,
@@ -323,7 +333,7 @@ impl GraphStore {
         for q in self.store.quads_for_pattern(None, None, None, Some(graph.into())) {
             let q = q?;
             if matches!(format, RdfFormat::NQuads | RdfFormat::TriG) {
-                w.serialize_quad(&q).map_err(io)?;
+                w.serialize_quad(Triple::from(q).as_ref().in_graph(name)).map_err(io)?;
             } else {
                 w.serialize_triple(&Triple::from(q)).map_err(io)?;
             }
@@ -331,23 +341,25 @@ impl GraphStore {
         w.finish().map_err(io)
     }
 
-    /// Merchant ids that have a graph.
+    /// Merchant ids that have a (live) graph.
     pub fn merchant_ids(&self) -> Result<Vec<String>, StoreError> {
         let mut ids = Vec::new();
         for g in self.store.named_graphs() {
             if let NamedOrBlankNode::NamedNode(n) = g?
-                && let Some(id) = n.as_str().strip_prefix(MERCHANT_GRAPH_PREFIX)
+                && let Some(id) = super::generations::merchant_of_graph(n.as_str())
+                && self.live_graph(id)? == n
             {
                 ids.push(id.to_string());
             }
         }
         ids.sort();
+        ids.dedup();
         Ok(ids)
     }
 
     /// Whether a merchant graph exists.
     pub fn has_merchant(&self, merchant_id: &str) -> Result<bool, StoreError> {
-        let g = merchant_graph(merchant_id)?;
+        let g = self.live_graph(merchant_id)?;
         Ok(self.store.contains_named_graph(g.as_ref())?)
     }
 

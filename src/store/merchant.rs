@@ -4,7 +4,7 @@
 //! layer, the published schema and the one merchant graph, nothing else.
 
 use super::StoreError;
-use super::graph::{GraphStore, general_graph, merchant_graph, schema_graph};
+use super::graph::{GraphStore, general_graph, schema_graph};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use oxigraph::model::{NamedNode, Term};
 use oxigraph::sparql::QuerySolution;
@@ -255,7 +255,7 @@ impl MerchantView {
         let graphs = vec![
             general_graph(),
             schema_graph(schema_version),
-            merchant_graph(merchant_id)?,
+            store.live_graph(merchant_id)?,
         ];
         Ok(MerchantView {
             store,

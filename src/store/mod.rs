@@ -2,6 +2,7 @@
 //! one merchant-scoped view through which every read of merchant data goes.
 
 pub mod curation;
+pub mod generations;
 pub mod graph;
 pub mod merchant;
 pub mod ontology;
