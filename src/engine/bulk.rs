@@ -12,9 +12,10 @@
 //! A syntax error, a violation or a crash before step 4 leaves the live graph untouched
 //! (the partial generation is dropped at once, or at the next start).
 
+use super::imports::ms;
 use super::{Engine, REINDEX_MARKER};
 use crate::Error;
-use crate::import::jobs::{JobError, ShapeReport};
+use crate::import::jobs::ShapeReport;
 use crate::import::merge::Mode;
 use crate::import::{self, Format, ImportError, Job, JobStatus, PROGRESS_EVERY, Upload};
 use crate::shacl::{DataGraph, Graph, Shapes};
@@ -29,10 +30,6 @@ use std::time::Instant;
 
 /// Subjects validated per SHACL chunk of a streamed import.
 const SHACL_CHUNK: usize = 2_000;
-
-fn ms(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1000.0
-}
 
 fn io(context: String) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io { context, source }
@@ -153,28 +150,19 @@ impl Engine {
         let graph = self.knowledge.graph();
         let live = graph.live_graph(merchant_id)?;
         let next = graph.next_generation(merchant_id)?;
-        match self.build_generation(merchant_id, path, name, format, mode, &live, &next, &mut job, progress) {
-            Ok(()) => {}
-            Err(e) => {
-                graph.drop_graph_chunked(next.as_ref())?;
-                job.timings.total_ms = ms(t0);
-                if let Error::Rejected(_) = e {
-                    job.status = JobStatus::Rejected;
-                    self.save_job(&job)?;
-                    return Err(Error::Rejected(Box::new(job)));
-                }
-                job.status = JobStatus::Failed;
-                job.error = Some(JobError {
-                    code: e.code().into(),
-                    message: e.to_string(),
-                    details: match &e {
-                        Error::Import(i) => i.details(),
-                        _ => serde_json::Value::Null,
-                    },
-                });
-                self.save_job(&job)?;
-                return Err(e);
-            }
+        let built = self.build_generation(merchant_id, path, name, format, mode, &live, &next, &mut job, progress);
+        let rejected = built.is_ok() && job.validation.as_ref().is_some_and(|v| v.violations > 0);
+        if rejected || built.is_err() {
+            graph.drop_graph_chunked(next.as_ref())?;
+        }
+        if let Err(e) = built {
+            return Err(self.fail_job(&mut job, t0, e));
+        }
+        if rejected {
+            job.status = JobStatus::Rejected;
+            job.timings.total_ms = ms(t0);
+            self.save_job(&job)?;
+            return Err(Error::Rejected(Box::new(job)));
         }
         let marker = self.config.data_dir.join(REINDEX_MARKER);
         std::fs::write(&marker, merchant_id.as_bytes()).map_err(io("write reindex marker".into()))?;
@@ -189,8 +177,8 @@ impl Engine {
         Ok(job)
     }
 
-    /// Steps 1–3: the new generation `next`, complete and validated, or why not (an
-    /// [`Error::Rejected`] carries only the signal; the report is on `job`).
+    /// Steps 1–3: the new generation `next`, complete and validated (`job.validation` says
+    /// whether it has violations), or why it could not be built.
     #[allow(clippy::too_many_arguments)]
     fn build_generation(
         &self,
@@ -259,7 +247,7 @@ impl Engine {
         let rejected = report.violations > 0;
         job.validation = Some(report);
         if rejected {
-            return Err(Error::Rejected(Box::new(job.clone())));
+            return Ok(());
         }
         let (added, removed, after) = diff_counts(graph, live.as_ref(), next.as_ref())?;
         job.counts.triples_added = added;
@@ -369,6 +357,11 @@ fn diff_counts(
     next: NamedNodeRef<'_>,
 ) -> Result<(usize, usize, usize), StoreError> {
     let (mut added, mut removed, mut after) = (0, 0, 0);
+    if graph.graph_quads(live).next().is_none() {
+        // A new merchant: everything is added, and there is nothing to look up.
+        let n = graph.graph_len(next)?;
+        return Ok((n, 0, n));
+    }
     for q in graph.graph_quads(next) {
         let q = q?;
         after += 1;

@@ -19,7 +19,8 @@ use std::time::Instant;
 /// Changed passages embedded and indexed per step of an import's re-index.
 const SYNC_CHUNK: usize = 1_024;
 
-fn ms(t: Instant) -> f64 {
+/// Milliseconds since `t`, for job timings.
+pub(super) fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
 
@@ -66,17 +67,7 @@ impl Engine {
         job.timings.parse_ms = ms(s);
         let triples = match parsed {
             Ok(t) => t,
-            Err(e) => {
-                job.status = JobStatus::Failed;
-                job.error = Some(JobError {
-                    code: e.code().into(),
-                    message: e.to_string(),
-                    details: e.details(),
-                });
-                job.timings.total_ms = ms(t0);
-                self.save_job(&job)?;
-                return Err(Error::Import(e));
-            }
+            Err(e) => return Err(self.fail_job(&mut job, t0, e.into())),
         };
         job.counts.triples_parsed = triples.len();
         let change = merge::plan(&current, triples, mode);
@@ -157,6 +148,25 @@ impl Engine {
         )?)
     }
 
+    /// Records `e` on the job as its failure and saves it; returns `e` (or the error of
+    /// saving the job, if that fails too).
+    pub(super) fn fail_job(&self, job: &mut Job, t0: Instant, e: Error) -> Error {
+        job.status = JobStatus::Failed;
+        job.error = Some(JobError {
+            code: e.code().into(),
+            message: e.to_string(),
+            details: match &e {
+                Error::Import(i) => i.details(),
+                _ => serde_json::Value::Null,
+            },
+        });
+        job.timings.total_ms = ms(t0);
+        match self.save_job(job) {
+            Ok(()) => e,
+            Err(saving) => saving,
+        }
+    }
+
     pub(super) fn save_job(&self, job: &Job) -> Result<(), Error> {
         self.jobs.save(job).map_err(|source| Error::Io {
             context: format!("save import job {}", job.id),
@@ -184,14 +194,7 @@ impl Engine {
         self.knowledge.invalidate(merchant_id);
         job.timings.write_ms = ms(s);
         if let Err(e) = written {
-            job.status = JobStatus::Failed;
-            job.error = Some(JobError {
-                code: "store_error".into(),
-                message: e.to_string(),
-                details: serde_json::Value::Null,
-            });
-            self.save_job(job)?;
-            return Err(e.into());
+            return Err(self.fail_job(job, t0, e.into()));
         }
         self.reindex_after_write(merchant_id, job, &marker, t0)
     }
