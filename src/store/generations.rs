@@ -41,14 +41,8 @@ impl GraphStore {
         let base = merchant_graph(merchant_id)?;
         let s = pointer_subject(merchant_id);
         let p = NamedNode::new_unchecked(LIVE);
-        let meta = NamedNode::new_unchecked(META_GRAPH);
-        for q in self.inner().quads_for_pattern(
-            Some(s.as_ref().into()),
-            Some(p.as_ref()),
-            None,
-            Some(meta.as_ref().into()),
-        ) {
-            if let Term::NamedNode(g) = q?.object {
+        for q in self.meta_quads(s.as_ref(), p.as_ref())? {
+            if let Term::NamedNode(g) = q.object {
                 return Ok(g);
             }
         }
@@ -74,15 +68,7 @@ impl GraphStore {
         let s = pointer_subject(merchant_id);
         let p = NamedNode::new_unchecked(LIVE);
         let meta = NamedNode::new_unchecked(META_GRAPH);
-        let old: Vec<Quad> = self
-            .inner()
-            .quads_for_pattern(
-                Some(s.as_ref().into()),
-                Some(p.as_ref()),
-                None,
-                Some(meta.as_ref().into()),
-            )
-            .collect::<Result<_, _>>()?;
+        let old = self.meta_quads(s.as_ref(), p.as_ref())?;
         let mut tx = self.inner().start_transaction()?;
         for q in &old {
             tx.remove(q.as_ref());

@@ -120,17 +120,23 @@ impl GraphStore {
         NamedNode::new_unchecked(format!("{ZK}{local}"))
     }
 
-    fn stored_version(&self) -> Result<u32, StoreError> {
+    /// The meta-graph quads `(subject, predicate, ?)`.
+    pub(super) fn meta_quads(
+        &self,
+        subject: NamedNodeRef<'_>,
+        predicate: NamedNodeRef<'_>,
+    ) -> Result<Vec<Quad>, StoreError> {
         let meta = NamedNode::new_unchecked(META_GRAPH);
+        Ok(self
+            .store
+            .quads_for_pattern(Some(subject.into()), Some(predicate), None, Some(meta.as_ref().into()))
+            .collect::<Result<_, _>>()?)
+    }
+
+    fn stored_version(&self) -> Result<u32, StoreError> {
         let record = NamedNode::new_unchecked(SCHEMA_RECORD);
-        let p = Self::meta("currentVersion");
-        for q in self.store.quads_for_pattern(
-            Some(record.as_ref().into()),
-            Some(p.as_ref()),
-            None,
-            Some(meta.as_ref().into()),
-        ) {
-            if let oxigraph::model::Term::Literal(l) = q?.object {
+        for q in self.meta_quads(record.as_ref(), Self::meta("currentVersion").as_ref())? {
+            if let oxigraph::model::Term::Literal(l) = q.object {
                 return Ok(l.value().parse().unwrap_or(0));
             }
         }
@@ -153,15 +159,7 @@ impl GraphStore {
         let record = NamedNode::new_unchecked(SCHEMA_RECORD);
         let node = NamedNode::new_unchecked(format!("{SCHEMA_RECORD}:version:{version}"));
         let cur = Self::meta("currentVersion");
-        let old: Vec<Quad> = self
-            .store
-            .quads_for_pattern(
-                Some(record.as_ref().into()),
-                Some(cur.as_ref()),
-                None,
-                Some(meta.as_ref().into()),
-            )
-            .collect::<Result<_, _>>()?;
+        let old = self.meta_quads(record.as_ref(), cur.as_ref())?;
         let int = |n: usize| Literal::new_typed_literal(n.to_string(), xsd::INTEGER);
         let facts: [(NamedNode, NamedNode, Literal); 4] = [
             (record, cur, int(version as usize)),
@@ -188,19 +186,12 @@ impl GraphStore {
     /// The published versions, oldest first.
     pub fn versions(&self) -> Result<Vec<SchemaVersion>, StoreError> {
         let current = self.published_version();
-        let meta = NamedNode::new_unchecked(META_GRAPH);
         let mut out = Vec::new();
         for v in 1..=current {
             let version = NamedNode::new_unchecked(format!("{SCHEMA_RECORD}:version:{v}"));
             let get = |local: &str| -> Result<Option<String>, StoreError> {
-                let p = Self::meta(local);
-                for q in self.store.quads_for_pattern(
-                    Some(version.as_ref().into()),
-                    Some(p.as_ref()),
-                    None,
-                    Some(meta.as_ref().into()),
-                ) {
-                    if let oxigraph::model::Term::Literal(l) = q?.object {
+                for q in self.meta_quads(version.as_ref(), Self::meta(local).as_ref())? {
+                    if let oxigraph::model::Term::Literal(l) = q.object {
                         return Ok(Some(l.value().to_string()));
                     }
                 }
