@@ -18,15 +18,7 @@ fn graph_lines(data: &Path) -> BTreeSet<String> {
     let store = GraphStore::open(&data.join("graph")).expect("open graph");
     let g = store.graph_copy(store.live_graph(MERCHANT).unwrap().as_ref()).unwrap();
     // Blank node labels differ between loads; compare with them masked.
-    g.iter()
-        .map(|t| {
-            let s = t.to_string();
-            s.split(' ')
-                .map(|w| if w.starts_with("_:") { "_:b" } else { w })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
+    g.iter().map(|t| common::mask_blanks(&t.to_string())).collect()
 }
 
 /// A large merge into the demo merchant: many attribute records plus one price change.

@@ -4,49 +4,16 @@
 
 mod common;
 
-use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
 
 /// One server per test binary, over its own engine (tests here write merchant graphs).
 async fn server() -> String {
     static BASE: OnceLock<String> = OnceLock::new();
-    if let Some(b) = BASE.get() {
-        return b.clone();
-    }
-    let engine = common::new_engine();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(l, zhiku::api::router(engine)).await.unwrap();
-        });
-    });
-    BASE.get_or_init(|| format!("http://{addr}")).clone()
+    BASE.get_or_init(|| common::serve(common::new_engine())).clone()
 }
 
-async fn upload(
-    base: &str,
-    merchant: &str,
-    query: &str,
-    content_type: &str,
-    body: impl Into<reqwest::Body>,
-) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{base}/v1/merchants/{merchant}/imports{query}"))
-        .header(CONTENT_TYPE, content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
-
-use common::ask;
+use common::{ask, upload};
 
 async fn export(base: &str, merchant: &str, format: &str) -> (u16, String) {
     let r = reqwest::get(format!("{base}/v1/merchants/{merchant}/export?format={format}"))

@@ -7,8 +7,6 @@
 
 mod common;
 
-use reqwest::header::CONTENT_TYPE;
-use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -38,40 +36,11 @@ async fn server() -> &'static Server {
     let dir = tempfile::tempdir().unwrap();
     let engine = Arc::new(Engine::open(streaming_config(dir.path()), Seed::IfEmpty).expect("engine opens"));
     std::mem::forget(dir);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let e = engine.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(l, zhiku::api::router(e)).await.unwrap();
-        });
-    });
-    SERVER.get_or_init(|| Server {
-        base: format!("http://{addr}"),
-        engine,
-    })
+    let base = common::serve(engine.clone());
+    SERVER.get_or_init(|| Server { base, engine })
 }
 
-async fn upload(
-    base: &str,
-    merchant: &str,
-    query: &str,
-    content_type: &str,
-    body: impl Into<reqwest::Body>,
-) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{base}/v1/merchants/{merchant}/imports{query}"))
-        .header(CONTENT_TYPE, content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
+use common::upload;
 
 async fn export(base: &str, merchant: &str) -> String {
     reqwest::get(format!("{base}/v1/merchants/{merchant}/export?format=ntriples"))
@@ -86,12 +55,7 @@ async fn export(base: &str, merchant: &str) -> String {
 fn lines(nt: &str) -> BTreeSet<String> {
     nt.lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.split(' ')
-                .map(|w| if w.starts_with("_:") { "_:b" } else { w })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        .map(common::mask_blanks)
         .collect()
 }
 
