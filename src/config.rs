@@ -27,6 +27,49 @@ pub struct Config {
     pub listen: String,
     /// Request limits.
     pub limits: Limits,
+    /// Keys, audit and encryption settings.
+    pub security: SecuritySettings,
+}
+
+/// Security settings (README "Security").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecuritySettings {
+    /// Audit records older than this many days are pruned (behind a checkpoint).
+    pub audit_retention_days: u32,
+    /// On `zhiku serve` with no usable key, create an admin key and write it to
+    /// `{data_dir}/security/bootstrap-admin.key` (mode 0600).
+    pub bootstrap_admin_key: bool,
+    /// SM4 keys by id, 32 hex digits each (`ZHIKU_SECURITY__SM4_KEYS__K1=…`). Without any, a
+    /// key is generated into `{data_dir}/security/sm4-keys.json` (mode 0600) with a warning.
+    pub sm4_keys: std::collections::BTreeMap<String, String>,
+    /// The key id that seals new values (the only key, when one is configured).
+    pub sm4_active: Option<String>,
+    /// Predicates whose literal values are always sealed at rest; values the detectors
+    /// recognise (mobile, ID-card, bank-card numbers, house numbers) are sealed under any
+    /// predicate.
+    pub sensitive_predicates: Vec<String>,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            audit_retention_days: 180,
+            bootstrap_admin_key: true,
+            sm4_keys: Default::default(),
+            sm4_active: None,
+            sensitive_predicates: [
+                "https://schema.org/streetAddress",
+                "https://schema.org/taxID",
+                "https://schema.org/vatID",
+                "https://schema.org/email",
+                "https://zhiku.dev/ns#idCardNumber",
+                "https://zhiku.dev/ns#bankAccountNumber",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        }
+    }
 }
 
 /// Explicit request limits (documented in the README).
@@ -50,6 +93,14 @@ pub struct Limits {
     pub max_stream_import_bytes: u64,
     /// Maximum triples one streamed import may hold.
     pub max_stream_import_triples: usize,
+    /// Maximum SPARQL query text, in characters.
+    pub max_sparql_query_chars: usize,
+    /// SPARQL query time; past it the query is cancelled and the client gets 503.
+    pub sparql_timeout_ms: u64,
+    /// Maximum solutions or triples in one SPARQL result.
+    pub max_sparql_rows: usize,
+    /// Requests one API key may have in flight; more get 429 with `Retry-After`.
+    pub max_concurrent_per_key: usize,
 }
 
 impl Default for Limits {
@@ -63,6 +114,10 @@ impl Default for Limits {
             stream_import_above_bytes: 16 * 1024 * 1024,
             max_stream_import_bytes: 4 * 1024 * 1024 * 1024,
             max_stream_import_triples: 50_000_000,
+            max_sparql_query_chars: 20_000,
+            sparql_timeout_ms: 5_000,
+            max_sparql_rows: 10_000,
+            max_concurrent_per_key: 32,
         }
     }
 }
@@ -90,6 +145,7 @@ impl Default for Config {
             ort_dylib: None,
             listen: "127.0.0.1:8080".to_string(),
             limits: Limits::default(),
+            security: SecuritySettings::default(),
         }
     }
 }

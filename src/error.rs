@@ -42,6 +42,9 @@ pub enum Error {
     /// The knowledge store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Keys or the audit trail failed, or a request to them is malformed.
+    #[error(transparent)]
+    Security(#[from] crate::security::SecurityError),
     /// An index (text, vector, embedding) failed.
     #[error(transparent)]
     Index(#[from] IndexError),
@@ -71,7 +74,14 @@ impl Error {
             Error::Import(e) => e.code(),
             Error::Rejected(_) => "shacl_violation",
             Error::Conflict { code, .. } => code,
+            Error::Store(StoreError::QuerySyntax(_)) => "sparql_syntax",
+            Error::Store(StoreError::ServiceNotAllowed(_)) => "service_not_allowed",
+            Error::Store(StoreError::QueryTimeout) => "query_timeout",
+            Error::Store(StoreError::ResultTooLarge(_)) => "result_too_large",
+            Error::Store(StoreError::InvalidMerchantId(_)) => "invalid_request",
             Error::Store(_) => "store_error",
+            Error::Security(crate::security::SecurityError::Invalid { .. }) => "invalid_request",
+            Error::Security(_) => "security_error",
             Error::Index(_) => "index_error",
             Error::Template(_) => "template_error",
             Error::Config(_) => "config_error",

@@ -16,6 +16,7 @@ pub mod index;
 pub mod pipeline;
 pub mod prompts;
 pub mod retrieve;
+pub mod security;
 pub mod shacl;
 pub mod store;
 pub mod text;

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use zhiku::engine::{Engine, Seed};
+use zhiku::security::{NewRecord, Principal, Role, Security};
 use zhiku::{Config, Question, eval};
 
 #[derive(Parser)]
@@ -65,6 +66,19 @@ enum Command {
         /// The question.
         question: String,
     },
+    /// Issue, list and revoke API keys (works beside a running server).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Re-seal every sensitive value under the active SM4 key (after adding a key and
+    /// making it `security.sm4_active`); stop `zhiku serve` first.
+    Reseal,
+    /// Verify or prune the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Score QA, intent and validation sets.
     Eval {
         /// QA file (jsonl).
@@ -83,6 +97,123 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Issue a key; it is printed once and stored only as a hash.
+    Create {
+        /// chatbot, merchant, editor or admin.
+        #[arg(long)]
+        role: String,
+        /// A merchant the key may touch (chatbot and merchant keys; repeatable).
+        #[arg(long = "merchant")]
+        merchants: Vec<String>,
+        /// Who the key is for.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// List keys (ids, roles, merchants, revoked or not; never the keys).
+    List,
+    /// Revoke a key by id (`k_…`).
+    Revoke {
+        /// The key id.
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit 1 when a record was edited, inserted or deleted.
+    Verify,
+    /// Drop records past the retention (`security.audit_retention_days`) behind a checkpoint.
+    Prune,
+}
+
+/// Records a command-line operation in the audit trail.
+fn audit_cli(
+    security: &Security,
+    action: &str,
+    target: &str,
+    outcome: &str,
+    detail: Option<String>,
+) -> anyhow::Result<()> {
+    security.audit.append(NewRecord {
+        actor: Principal::operator().key_id,
+        role: Some("admin".into()),
+        action: action.into(),
+        target: target.into(),
+        outcome: outcome.into(),
+        detail,
+        ..NewRecord::default()
+    })?;
+    Ok(())
+}
+
+fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
+    let security = Security::open(&config.data_dir, config.limits.max_concurrent_per_key)?;
+    match command {
+        KeysCommand::Create { role, merchants, note } => {
+            let r =
+                Role::parse(&role).with_context(|| format!("--role {role}: use chatbot, merchant, editor or admin"))?;
+            let (record, key) = security.keys.create(r, &merchants, note)?;
+            audit_cli(
+                &security,
+                "key.create",
+                &record.id,
+                "ok",
+                Some(format!("role {r}, merchants {:?}", record.merchants)),
+            )?;
+            println!("{key}");
+            eprintln!("created {} ({r}); the key above is shown only once", record.id);
+        }
+        KeysCommand::List => {
+            for k in security.keys.list()? {
+                println!(
+                    "{}  {:<8}  {:<24}  created {}{}{}",
+                    k.id,
+                    k.role.name(),
+                    k.merchants.join(","),
+                    k.created,
+                    k.revoked.map(|t| format!("  REVOKED {t}")).unwrap_or_default(),
+                    k.note.map(|n| format!("  ({n})")).unwrap_or_default()
+                );
+            }
+        }
+        KeysCommand::Revoke { id } => match security.keys.revoke(&id)? {
+            Some(_) => {
+                audit_cli(&security, "key.revoke", &id, "ok", None)?;
+                eprintln!("revoked {id}");
+            }
+            None => {
+                audit_cli(&security, "key.revoke", &id, "error", Some("no such key".into()))?;
+                anyhow::bail!("no key {id}");
+            }
+        },
+    }
+    Ok(())
+}
+
+fn audit_command(config: &Config, command: AuditCommand) -> anyhow::Result<()> {
+    let security = Security::open(&config.data_dir, config.limits.max_concurrent_per_key)?;
+    match command {
+        AuditCommand::Verify => {
+            let r = security.audit.verify()?;
+            println!("{}", serde_json::to_string_pretty(&r)?);
+            if let Some((line, why)) = r.broken {
+                anyhow::bail!("{}: line {line}: {why}", security.audit.path().display());
+            }
+            eprintln!("audit chain holds: {} records", r.records);
+        }
+        AuditCommand::Prune => {
+            let n = security.prune_audit(config.security.audit_retention_days)?;
+            eprintln!(
+                "pruned {n} records older than {} days",
+                config.security.audit_retention_days
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Imports one file with a progress bar (triples parsed, triples/s); prints the job.
@@ -129,7 +260,7 @@ fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tantivy=warn,ort=warn,qdrant_edge=error".into()),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(zhiku::security::mask::masked_stderr)
         .init();
     let cli = Cli::parse();
     let mut config = Config::load()?;
@@ -143,12 +274,38 @@ fn main() -> anyhow::Result<()> {
             }
             let listen = config.listen.clone();
             let engine = Arc::new(Engine::open(config, if no_seed { Seed::Never } else { Seed::IfEmpty })?);
+            let security = engine.security();
+            let retention = engine.config().security.audit_retention_days;
+            let pruned = security.prune_audit(retention)?;
+            if pruned > 0 {
+                tracing::info!(pruned, retention, "audit records past retention pruned");
+            }
+            if engine.config().security.bootstrap_admin_key
+                && let Some(path) = security.bootstrap_admin(&engine.config().data_dir)?
+            {
+                tracing::warn!(file = %path.display(), "no API key existed: created an admin key; read it from the file, then issue scoped keys with `zhiku keys create`");
+            }
             tracing::info!(stats = %engine.stats()?, "ready");
             let rt = tokio::runtime::Runtime::new().context("tokio runtime")?;
             rt.block_on(zhiku::api::serve(engine, &listen))?;
         }
+        Command::Keys { command } => keys_command(&config, command)?,
+        Command::Reseal => {
+            let engine = Engine::open(config, Seed::Never)?;
+            let n = engine.reseal()?;
+            audit_cli(
+                engine.security(),
+                "reseal",
+                "merchants",
+                "ok",
+                Some(format!("{n} values")),
+            )?;
+            eprintln!("re-sealed {n} values");
+        }
+        Command::Audit { command } => audit_command(&config, command)?,
         Command::Ingest => {
             let engine = Engine::open(config, Seed::Always)?;
+            audit_cli(engine.security(), "ingest", "seed", "ok", None)?;
             println!("{}", engine.stats()?);
         }
         Command::Import {
@@ -160,7 +317,16 @@ fn main() -> anyhow::Result<()> {
             let engine = Engine::open(config, Seed::IfEmpty)?;
             let mode = zhiku::import::Mode::parse(&mode).context("--mode: use merge or replace")?;
             for file in files {
-                import_file(&engine, &merchant, mode, format.as_deref(), &file)?;
+                let r = import_file(&engine, &merchant, mode, format.as_deref(), &file);
+                let outcome = if r.is_ok() { "ok" } else { "error" };
+                audit_cli(
+                    engine.security(),
+                    "import",
+                    &merchant,
+                    outcome,
+                    Some(file.display().to_string()),
+                )?;
+                r?;
             }
         }
         Command::Ask {

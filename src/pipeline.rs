@@ -5,6 +5,7 @@
 //! Validated → Response).
 
 use crate::Error;
+use crate::security::mask::mask;
 use crate::store::Layer;
 use crate::store::merchant::MerchantFacts;
 use crate::store::passages::PassageKind;
@@ -100,6 +101,8 @@ pub struct Evidence {
     pub id: String,
     /// Passage id in the indexes.
     pub passage_id: String,
+    /// Provenance: the merchant whose graph it came from, or `_general`.
+    pub merchant_id: String,
     /// Knowledge layer.
     pub layer: Layer,
     /// Subject IRI.
@@ -231,7 +234,7 @@ impl From<Validated> for Response {
                 layer: e.layer,
                 subject: e.subject.clone(),
                 title: e.title.clone(),
-                text: e.text.clone(),
+                text: mask(&e.text).into_owned(),
             })
             .collect();
         let (answer, handoff, reason) = match v.validation.verdict {
@@ -247,10 +250,11 @@ impl From<Validated> for Response {
                 Some("answer failed merchant-knowledge validation".to_string()),
             ),
         };
+        // What leaves the service shows sensitive values masked (138****5678).
         Response {
             merchant_id: u.question.merchant_id,
-            question: u.question.text,
-            answer,
+            question: mask(&u.question.text).into_owned(),
+            answer: mask(&answer).into_owned(),
             intent: u.intent.id,
             intent_score: u.intent.score,
             entities: u.entities,

@@ -10,12 +10,12 @@ use std::process::Command;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_editor_publishes_an_ontology_change_in_the_browser() {
     let engine = common::new_engine();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let served = engine.clone();
-    tokio::spawn(async move {
-        axum::serve(listener, zhiku::api::router(served)).await.unwrap();
-    });
+    let (_, key) = engine
+        .security()
+        .keys
+        .create(zhiku::security::Role::Editor, &[], None)
+        .unwrap();
+    let base = common::serve(engine.clone());
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| common::root().join("target"));
@@ -25,8 +25,9 @@ async fn an_editor_publishes_an_ontology_change_in_the_browser() {
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg(script)
-            .arg(format!("http://{addr}"))
+            .arg(&base)
             .arg(&shot)
+            .arg(&key)
             .output()
             .expect("node runs (make setup installs playwright-core and chromium)")
     })

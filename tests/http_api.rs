@@ -5,17 +5,11 @@ mod common;
 use serde_json::{Value, json};
 
 async fn server() -> String {
-    let engine = common::engine();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, zhiku::api::router(engine)).await.unwrap();
-    });
-    format!("http://{addr}")
+    common::serve(common::engine())
 }
 
 async fn post(base: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
+    let r = common::client(base)
         .post(format!("{base}{path}"))
         .json(&body)
         .send()
@@ -28,12 +22,7 @@ async fn post(base: &str, path: &str, body: Value) -> (u16, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_reports_the_stores() {
     let base = server().await;
-    let r: Value = reqwest::get(format!("{base}/healthz"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = common::get(format!("{base}/healthz")).await.json().await.unwrap();
     assert_eq!(r["status"], "ok");
     assert_eq!(r["stats"]["merchants"].as_array().unwrap().len(), 3);
     assert!(r["stats"]["passages"].as_u64().unwrap() > 100);
@@ -172,7 +161,7 @@ async fn errors_are_json_with_codes() {
     )
     .await;
     assert_eq!((s, r["error"]["code"].as_str()), (400, Some("invalid_request")), "{r}");
-    let r = reqwest::Client::new()
+    let r = common::client(&base)
         .post(format!("{base}/v1/answer"))
         .header("content-type", "application/json")
         .body("{\"merchant_id\": \"m-beauty\", \"question\": ")

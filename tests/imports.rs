@@ -16,9 +16,7 @@ async fn server() -> String {
 use common::{ask, upload};
 
 async fn export(base: &str, merchant: &str, format: &str) -> (u16, String) {
-    let r = reqwest::get(format!("{base}/v1/merchants/{merchant}/export?format={format}"))
-        .await
-        .unwrap();
+    let r = common::get(format!("{base}/v1/merchants/{merchant}/export?format={format}")).await;
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
@@ -195,9 +193,8 @@ async fn syntax_errors_and_shacl_violations_are_4xx_and_change_nothing() {
 
     // The rejected job is on record; the graph is as it was.
     let id = job["id"].as_str().unwrap();
-    let r: Value = reqwest::get(format!("{base}/v1/merchants/{m}/imports/{id}"))
+    let r: Value = common::get(format!("{base}/v1/merchants/{m}/imports/{id}"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -255,17 +252,11 @@ async fn jobs_export_and_subject_deletion() {
     let (s, job) = upload(&base, m, "", "text/turtle", shop(m)).await;
     assert_eq!(s, 200);
     let id = job["id"].as_str().unwrap();
-    let r = reqwest::get(format!("{base}/v1/merchants/{m}/imports/{id}"))
-        .await
-        .unwrap();
+    let r = common::get(format!("{base}/v1/merchants/{m}/imports/{id}")).await;
     assert_eq!(r.status().as_u16(), 200);
-    let r = reqwest::get(format!("{base}/v1/merchants/m-beauty/imports/{id}"))
-        .await
-        .unwrap();
+    let r = common::get(format!("{base}/v1/merchants/m-beauty/imports/{id}")).await;
     assert_eq!(r.status().as_u16(), 404, "a job is visible only under its merchant");
-    let r = reqwest::get(format!("{base}/v1/merchants/{m}/imports/job-nope"))
-        .await
-        .unwrap();
+    let r = common::get(format!("{base}/v1/merchants/{m}/imports/job-nope")).await;
     assert_eq!(r.status().as_u16(), 404);
     let (s, _) = export(&base, "m-nobody", "turtle").await;
     assert_eq!(s, 404);
@@ -275,7 +266,7 @@ async fn jobs_export_and_subject_deletion() {
     assert_eq!(s, 200);
     assert!(ttl.contains("钛合金保温杯"));
 
-    let client = reqwest::Client::new();
+    let client = common::client(&base);
     let del = |iri: String| {
         let client = client.clone();
         let base = base.clone();

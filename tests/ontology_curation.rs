@@ -8,29 +8,23 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
 async fn server() -> String {
-    let engine = common::new_engine();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, zhiku::api::router(engine)).await.unwrap();
-    });
-    format!("http://{addr}")
+    common::serve(common::new_engine())
 }
 
 async fn get_json(url: String) -> (u16, Value) {
-    let r = reqwest::get(url).await.unwrap();
+    let r = common::get(url).await;
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
 async fn post_json(url: String) -> (u16, Value) {
-    let r = reqwest::Client::new().post(url).send().await.unwrap();
+    let r = common::client(&url).post(url).send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
 use common::ask;
 
 async fn put_draft(base: &str, ttl: String) -> (u16, Value) {
-    let r = reqwest::Client::new()
+    let r = common::client(base)
         .put(format!("{base}/v1/ontology/draft"))
         .header(CONTENT_TYPE, "text/turtle")
         .body(ttl)
@@ -58,9 +52,8 @@ async fn editors_curate_validate_and_publish_the_schema() {
     let (s, v) = get_json(format!("{base}/v1/ontology/versions")).await;
     assert_eq!(s, 200);
     assert_eq!(v["current"], 1);
-    let draft = reqwest::get(format!("{base}/v1/ontology/draft"))
+    let draft = common::get(format!("{base}/v1/ontology/draft"))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -181,7 +174,7 @@ async fn editors_curate_validate_and_publish_the_schema() {
             .iter()
             .any(|i| i["id"] == "live_stream" && i["examples"] == 5)
     );
-    let page = reqwest::get(format!("{base}/editor")).await.unwrap();
+    let page = common::get(format!("{base}/editor")).await;
     assert_eq!(page.status().as_u16(), 200);
     assert!(page.text().await.unwrap().contains("id=\"draft\""));
 }

@@ -43,9 +43,8 @@ async fn server() -> &'static Server {
 use common::upload;
 
 async fn export(base: &str, merchant: &str) -> String {
-    reqwest::get(format!("{base}/v1/merchants/{merchant}/export?format=ntriples"))
+    common::get(format!("{base}/v1/merchants/{merchant}/export?format=ntriples"))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap()

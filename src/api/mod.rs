@@ -5,6 +5,7 @@
 use crate::Error;
 use crate::engine::Engine;
 use crate::pipeline::{Clock, Question};
+use crate::store::StoreError;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -16,8 +17,11 @@ use serde_json::json;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 
+mod admin;
+mod guard;
 mod merchants;
 mod ontology;
+mod sparql;
 
 /// An API error: status, machine-readable code, human message.
 #[derive(Debug)]
@@ -61,6 +65,14 @@ impl From<Error> for ApiError {
             Error::Import(_) => StatusCode::BAD_REQUEST,
             Error::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict { .. } => StatusCode::CONFLICT,
+            Error::Store(
+                StoreError::QuerySyntax(_)
+                | StoreError::ServiceNotAllowed(_)
+                | StoreError::ResultTooLarge(_)
+                | StoreError::InvalidMerchantId(_),
+            )
+            | Error::Security(crate::security::SecurityError::Invalid { .. }) => StatusCode::BAD_REQUEST,
+            Error::Store(StoreError::QueryTimeout) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
@@ -172,6 +184,12 @@ pub(crate) fn upload_body(
     })
 }
 
+/// A response body with every sensitive value in it masked (what the shopper typed, too).
+fn shown(mut body: serde_json::Value) -> Json<serde_json::Value> {
+    crate::security::mask::mask_json(&mut body);
+    Json(body)
+}
+
 /// Validates an ask body into the domain types at the edge.
 fn ask(engine: &Engine, body: Result<Json<AskBody>, JsonRejection>) -> Result<(Question, Clock), ApiError> {
     let Json(b) = body?;
@@ -190,7 +208,8 @@ async fn answer(
 ) -> Result<impl IntoResponse, ApiError> {
     let (q, at) = ask(&engine, body)?;
     let e = engine.clone();
-    Ok(Json(blocking(move || e.answer(q, at)).await?))
+    let r = blocking(move || e.answer(q, at)).await?;
+    Ok(shown(serde_json::to_value(r).unwrap_or_default()))
 }
 
 async fn search(
@@ -201,7 +220,7 @@ async fn search(
     let e = engine.clone();
     let r = blocking(move || e.search(q, at)).await?;
     let u = &r.understood;
-    Ok(Json(json!({
+    Ok(shown(json!({
         "merchant_id": u.question.merchant_id,
         "question": u.question.text,
         "intent": u.intent,
@@ -239,7 +258,7 @@ async fn validate(
     let e = engine.clone();
     let m = b.merchant_id.clone();
     let v = blocking(move || e.validate(&m, &answer, &question, at)).await?;
-    Ok(Json(
+    Ok(shown(
         json!({ "merchant_id": b.merchant_id, "verdict": v.verdict, "claims": v.claims, "corrections": v.corrections, "corrected_answer": v.corrected_answer }),
     ))
 }
@@ -254,7 +273,8 @@ async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
 
-/// The router with every route and the body-size limit.
+/// The router with every route, the guard (keys, roles, merchant scope, limits, audit;
+/// [`crate::security::rbac::ROUTES`]) and the body-size limit.
 pub fn router(engine: Arc<Engine>) -> Router {
     let limit = engine.config().limits.max_body_bytes;
     Router::new()
@@ -262,8 +282,11 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/v1/answer", post(answer))
         .route("/v1/search", post(search))
         .route("/v1/validate", post(validate))
+        .route("/sparql", get(sparql::sparql).post(sparql::sparql))
+        .route("/v1/audit", get(admin::audit))
         .merge(merchants::routes())
         .merge(ontology::routes(engine.config().limits.max_import_bytes))
+        .route_layer(axum::middleware::from_fn_with_state(engine.clone(), guard::guard))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(TraceLayer::new_for_http())
@@ -279,6 +302,21 @@ pub async fn serve(engine: Arc<Engine>, listen: &str) -> Result<(), Error> {
             source,
         })?;
     tracing::info!(%listen, "zhiku serving");
+    let days = engine.config().security.audit_retention_days;
+    let pruner = engine.security().clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+        loop {
+            every.tick().await;
+            let s = pruner.clone();
+            match tokio::task::spawn_blocking(move || s.prune_audit(days)).await {
+                Ok(Ok(n)) if n > 0 => tracing::info!(pruned = n, days, "audit records past retention pruned"),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "audit prune failed"),
+                Err(e) => tracing::error!(error = %e, "audit prune task failed"),
+            }
+        }
+    });
     axum::serve(listener, router(engine))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

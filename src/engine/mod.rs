@@ -19,10 +19,12 @@ use crate::index::{EdgeVectorIndex, Embedder, TextIndex, VectorIndex, VectorPoin
 use crate::pipeline::{Clock, Pipeline, Question, Response, Retrieved};
 use crate::retrieve::Retriever;
 use crate::retrieve::fusion::FusionSettings;
+use crate::security::Security;
 use crate::shacl::Shapes;
 use crate::store::graph::{DRAFT_GRAPH, general_graph, schema_graph};
 use crate::store::merchant::general_rules;
 use crate::store::passages::{GENERAL_SCOPE, Passage, verbalise, verbalise_general};
+use crate::store::sparql::{OutputFormats, QueryLimits, QueryOutput};
 use crate::store::{GraphStore, Knowledge, MerchantFacts, Ontology, StoreError};
 use crate::understand::intent::IntentSettings;
 use crate::understand::{IntentClassifier, Understander};
@@ -88,6 +90,8 @@ pub struct Engine {
     csv_mapping: CsvMapping,
     /// Serialises writers (graph + index updates).
     write_lock: std::sync::Mutex<()>,
+    /// API keys, the audit trail, per-key limits.
+    security: Arc<Security>,
 }
 
 fn read_toml<T: DeserializeOwned + Default>(path: &Path) -> Result<T, Error> {
@@ -121,6 +125,14 @@ fn ttl_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
+/// A scoped-view error as the API reports it: an unknown or malformed merchant id is 404.
+fn scoped_error(e: StoreError) -> Error {
+    match e {
+        StoreError::UnknownMerchant(m) | StoreError::InvalidMerchantId(m) => Error::UnknownMerchant(m),
+        e => Error::Store(e),
+    }
+}
+
 const REINDEX_MARKER: &str = "reindex.pending";
 
 impl Engine {
@@ -132,7 +144,9 @@ impl Engine {
             context: format!("create {}", data.display()),
             source,
         })?;
-        let graph = GraphStore::open(&data.join("graph"))?;
+        let security = Arc::new(Security::open(&data, config.limits.max_concurrent_per_key)?);
+        let protector = Arc::new(crate::security::protector(&config.security, &data)?);
+        let graph = GraphStore::open(&data.join("graph"))?.with_protector(protector);
         bulk::reset_spool(&data)?;
         let stale = graph.drop_stale_generations()?;
         if !stale.is_empty() {
@@ -192,6 +206,7 @@ impl Engine {
             jobs,
             csv_mapping,
             write_lock: std::sync::Mutex::new(()),
+            security,
         };
         let pending = data.join(REINDEX_MARKER).exists();
         let has_merchants = !engine.knowledge.graph().merchant_ids()?.is_empty();
@@ -207,6 +222,36 @@ impl Engine {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Re-seals every sensitive value of every merchant graph under the active SM4 key (and
+    /// seals those stored in the clear); returns how many changed.
+    pub fn reseal(&self) -> Result<usize, Error> {
+        let _w = self.writer()?;
+        Ok(self.knowledge.graph().reseal_merchant_graphs()?)
+    }
+
+    /// Keys, audit trail and per-key limits of this data dir.
+    pub fn security(&self) -> &Arc<Security> {
+        &self.security
+    }
+
+    /// A read-only SPARQL query over `merchant_id`'s scoped view (general + schema + its
+    /// graph), or over the shared layers only when no merchant is named. The caller has
+    /// checked that its key may see `merchant_id`.
+    pub fn sparql(
+        &self,
+        merchant_id: Option<&str>,
+        query: &str,
+        formats: OutputFormats,
+        limits: &QueryLimits,
+    ) -> Result<QueryOutput, Error> {
+        let graph = self.knowledge.graph();
+        let out = match merchant_id {
+            Some(m) => graph.scoped(m).map_err(scoped_error)?.query(query, formats, limits)?,
+            None => graph.query_shared(query, formats, limits)?,
+        };
+        Ok(out)
     }
 
     /// Takes the writers' lock (graph and index updates are serialised).
@@ -302,15 +347,16 @@ impl Engine {
 
     /// The merchant's facts through its scoped view (404-mapped when unknown).
     pub fn facts(&self, merchant_id: &str) -> Result<Arc<MerchantFacts>, Error> {
-        self.knowledge.facts(merchant_id).map_err(|e| match e {
-            StoreError::UnknownMerchant(m) | StoreError::InvalidMerchantId(m) => Error::UnknownMerchant(m),
-            e => Error::Store(e),
-        })
+        self.knowledge.facts(merchant_id).map_err(scoped_error)
     }
 
     /// Answers a question as of `at`.
     pub fn answer(&self, q: Question, at: Clock) -> Result<Response, Error> {
-        self.schema().pipeline.answer(q, at)
+        // The question as typed goes to the debug log; the log writer masks it.
+        tracing::debug!(merchant = %q.merchant_id, question = %q.text, "question");
+        let r = self.schema().pipeline.answer(q, at)?;
+        tracing::debug!(intent = %r.intent, verdict = ?r.verdict.verdict, handoff = r.handoff, answer = %r.answer, "answered");
+        Ok(r)
     }
 
     /// Retrieves evidence only.

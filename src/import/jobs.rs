@@ -252,11 +252,14 @@ impl JobStore {
         }
     }
 
-    /// Writes a job record atomically.
+    /// Writes a job record atomically, sensitive values masked.
     pub fn save(&self, job: &Job) -> std::io::Result<()> {
         let path = self.dir.join(format!("{}.json", job.id));
         let tmp = path.with_extension("json.tmp");
-        let bytes = serde_json::to_vec_pretty(job).map_err(std::io::Error::other)?;
+        // A report may quote an uploaded value: sensitive ones are masked on disk.
+        let mut json = serde_json::to_value(job).map_err(std::io::Error::other)?;
+        crate::security::mask::mask_json(&mut json);
+        let bytes = serde_json::to_vec_pretty(&json).map_err(std::io::Error::other)?;
         std::fs::write(&tmp, bytes)?;
         std::fs::rename(&tmp, &path)
     }

@@ -138,6 +138,7 @@ impl Retrieve for Retriever {
             evidence.push(Evidence {
                 id: format!("E{}", evidence.len() + 1),
                 passage_id: id.clone(),
+                merchant_id: p.merchant_id.clone(),
                 layer: p.layer,
                 subject: p.subject.clone(),
                 kind: p.kind,

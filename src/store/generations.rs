@@ -95,7 +95,9 @@ impl GraphStore {
             .with_max_memory_size_in_megabytes(BULK_MEMORY_MB);
         loader.load_ok_quads::<BulkError<E>, BulkError<E>>(triples.map(|t| {
             n += 1;
-            t.map(|t| t.in_graph(graph.into_owned())).map_err(BulkError::Input)
+            t.map_err(BulkError::Input)
+                .and_then(|t| self.sealed(graph, t).map_err(BulkError::Store))
+                .map(|t| t.in_graph(graph.into_owned()))
         }))?;
         loader.commit().map_err(|e| BulkError::Store(e.into()))?;
         let mut tx = self
@@ -153,7 +155,8 @@ impl GraphStore {
         Ok(stale.into_iter().map(|g| g.into_string()).collect())
     }
 
-    /// Whether `graph` contains the triple.
+    /// Whether `graph` contains the triple. A sealed object matches any seal of the same
+    /// value (each seal has its own nonce).
     pub fn graph_contains(
         &self,
         graph: NamedNodeRef<'_>,
@@ -161,9 +164,29 @@ impl GraphStore {
         p: NamedNodeRef<'_>,
         o: TermRef<'_>,
     ) -> Result<bool, StoreError> {
-        Ok(self
+        if self
             .inner()
-            .contains(QuadRef::new(s, p, o, GraphNameRef::NamedNode(graph)))?)
+            .contains(QuadRef::new(s, p, o, GraphNameRef::NamedNode(graph)))?
+        {
+            return Ok(true);
+        }
+        if !crate::security::protect::Protector::is_sealed(o) {
+            return Ok(false);
+        }
+        let want = self.opened(oxigraph::model::Triple::new(
+            s.into_owned(),
+            p.into_owned(),
+            o.into_owned(),
+        ))?;
+        for q in self
+            .inner()
+            .quads_for_pattern(Some(s), Some(p), None, Some(graph.into()))
+        {
+            if self.opened(oxigraph::model::Triple::from(q?))?.object == want.object {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Streams the quads of `graph` (subject order).
@@ -282,6 +305,7 @@ impl StoredGraph {
             .inner()
             .quads_for_pattern(s, p, o, Some(self.graph.as_ref().into()))
             .filter_map(|q| self.keep(q))
+            .filter_map(|q| self.keep(self.store.opened_quad(q)))
     }
 }
 

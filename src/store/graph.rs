@@ -55,6 +55,9 @@ pub struct GraphStore {
     store: Store,
     /// The published schema version merchant views use (read from the meta graph at open).
     published: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    /// Seals sensitive values written to merchant graphs and opens them on read
+    /// (`store/sealing.rs`).
+    pub(super) protector: Option<std::sync::Arc<crate::security::protect::Protector>>,
 }
 
 /// Checks a merchant id: 1–64 characters of `a-z0-9-_`.
@@ -99,6 +102,7 @@ impl GraphStore {
         let g = GraphStore {
             store: Store::open(dir)?,
             published: Default::default(),
+            protector: None,
         };
         let v = g.stored_version()?;
         g.published.store(v, std::sync::atomic::Ordering::SeqCst);
@@ -217,7 +221,7 @@ impl GraphStore {
         tx.clear_graph(graph)?;
         tx.insert_named_graph(graph);
         for t in triples.iter() {
-            tx.insert(oxigraph::model::QuadRef::new(t.subject, t.predicate, t.object, graph));
+            tx.insert(self.sealed(graph, t.into_owned())?.as_ref().in_graph(graph));
         }
         tx.commit()?;
         Ok(())
@@ -231,8 +235,8 @@ impl GraphStore {
         let n = quads.len();
         let mut tx = self.store.start_transaction()?;
         tx.clear_graph(graph)?;
-        for q in &quads {
-            tx.insert(q.as_ref());
+        for q in quads {
+            tx.insert(self.sealed(graph, Triple::from(q))?.as_ref().in_graph(graph));
         }
         tx.commit()?;
         Ok(n)
@@ -266,7 +270,7 @@ impl GraphStore {
     pub fn graph_copy(&self, graph: NamedNodeRef<'_>) -> Result<Graph, StoreError> {
         let mut g = Graph::new();
         for q in self.store.quads_for_pattern(None, None, None, Some(graph.into())) {
-            g.insert(Triple::from(q?).as_ref());
+            g.insert(self.opened(Triple::from(q?))?.as_ref());
         }
         Ok(g)
     }
@@ -286,10 +290,12 @@ impl GraphStore {
             tx.insert_named_graph(graph);
         }
         for t in removed {
-            tx.remove(Quad::new(t.subject.clone(), t.predicate.clone(), t.object.clone(), graph).as_ref());
+            for stored in self.stored_forms(graph, t)? {
+                tx.remove(stored.as_ref().in_graph(graph));
+            }
         }
         for t in added {
-            tx.insert(Quad::new(t.subject.clone(), t.predicate.clone(), t.object.clone(), graph).as_ref());
+            tx.insert(self.sealed(graph, t.clone())?.as_ref().in_graph(graph));
         }
         tx.commit()?;
         Ok(())
@@ -322,11 +328,11 @@ impl GraphStore {
             .map_err(|e| StoreError::Query(e.to_string()))?
             .for_writer(Vec::new());
         for q in self.store.quads_for_pattern(None, None, None, Some(graph.into())) {
-            let q = q?;
+            let t = self.opened(Triple::from(q?))?;
             if matches!(format, RdfFormat::NQuads | RdfFormat::TriG) {
-                w.serialize_quad(Triple::from(q).as_ref().in_graph(name)).map_err(io)?;
+                w.serialize_quad(t.as_ref().in_graph(name)).map_err(io)?;
             } else {
-                w.serialize_triple(&Triple::from(q)).map_err(io)?;
+                w.serialize_triple(&t).map_err(io)?;
             }
         }
         w.finish().map_err(io)

@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 /// A read-only view of one merchant's knowledge: general + schema + that merchant's graph.
 #[derive(Clone)]
 pub struct MerchantView {
-    store: GraphStore,
+    pub(super) store: GraphStore,
     merchant_id: String,
-    graphs: Vec<NamedNode>,
+    pub(super) graphs: Vec<NamedNode>,
 }
 
 /// Availability of an offer (schema.org `ItemAvailability`).
@@ -270,8 +270,13 @@ impl MerchantView {
     }
 
     /// Runs a SELECT query over this view's dataset only.
+    /// Sealed values come back opened and masked (`store/sealing.rs`).
     pub fn select(&self, query: &str) -> Result<Vec<QuerySolution>, StoreError> {
-        self.store.select_in(&self.graphs, &format!("{PREFIX}{query}"))
+        self.store
+            .select_in(&self.graphs, &format!("{PREFIX}{query}"))?
+            .into_iter()
+            .map(|s| self.store.shown_solution(s))
+            .collect()
     }
 
     /// Runs a SELECT query over the merchant's own graph only (no general or schema facts).

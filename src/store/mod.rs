@@ -7,6 +7,8 @@ pub mod graph;
 pub mod merchant;
 pub mod ontology;
 pub mod passages;
+pub mod sealing;
+pub mod sparql;
 
 pub use graph::{GraphStore, Layer};
 pub use merchant::{MerchantFacts, MerchantView};
@@ -30,6 +32,21 @@ pub enum StoreError {
     /// A SPARQL query failed.
     #[error("sparql: {0}")]
     Query(String),
+    /// A sealed value could not be opened (its key is not configured, or it was altered).
+    #[error("sealed value: {0}")]
+    Sealed(String),
+    /// A SPARQL query does not parse (or is an update).
+    #[error("sparql syntax: {0}")]
+    QuerySyntax(String),
+    /// A SPARQL query calls `SERVICE`, which is never allowed.
+    #[error("SERVICE {0} is not allowed: queries see only this service's own graphs")]
+    ServiceNotAllowed(String),
+    /// A SPARQL query ran past `limits.sparql_timeout_ms` and was cancelled.
+    #[error("the query ran past limits.sparql_timeout_ms and was cancelled")]
+    QueryTimeout,
+    /// A SPARQL result has more rows than `limits.max_sparql_rows`.
+    #[error("the result has more than {0} rows (limits.max_sparql_rows); add a LIMIT")]
+    ResultTooLarge(usize),
     /// A merchant id is not well-formed.
     #[error("invalid merchant id {0:?}: use 1-64 characters a-z, 0-9, '-' or '_'")]
     InvalidMerchantId(String),

@@ -38,9 +38,47 @@ pub fn at(s: &str) -> zhiku::Clock {
     chrono::DateTime::parse_from_rfc3339(s).expect("rfc3339")
 }
 
+/// A key of `role` (bound to `merchants`) on `engine`'s data dir.
+pub fn key(engine: &Engine, role: zhiku::security::Role, merchants: &[&str]) -> String {
+    let merchants: Vec<String> = merchants.iter().map(|m| m.to_string()).collect();
+    engine.security().keys.create(role, &merchants, None).expect("key").1
+}
+
+fn admin_keys() -> &'static std::sync::Mutex<std::collections::HashMap<String, String>> {
+    static KEYS: OnceLock<std::sync::Mutex<std::collections::HashMap<String, String>>> = OnceLock::new();
+    KEYS.get_or_init(Default::default)
+}
+
+/// The admin key `serve` made for the server at `url` (its base, or any URL on it).
+pub fn admin_key(url: &str) -> String {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let base = format!("http://{}", rest.split('/').next().unwrap_or(rest));
+    admin_keys().lock().unwrap()[&base].clone()
+}
+
+/// An HTTP client that sends `key` on every request.
+pub fn client_with(key: &str) -> reqwest::Client {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {key}").parse().expect("header"),
+    );
+    reqwest::Client::builder().default_headers(h).build().expect("client")
+}
+
+/// An HTTP client with the admin key of the server at `url` (its base, or any URL on it).
+pub fn client(url: &str) -> reqwest::Client {
+    client_with(&admin_key(url))
+}
+
+/// `GET url` with the server's admin key.
+pub async fn get(url: String) -> reqwest::Response {
+    client(&url).get(url).send().await.expect("GET")
+}
+
 /// `POST {base}/v1/answer` for one question; the response body.
 pub async fn ask(base: &str, merchant: &str, question: &str) -> serde_json::Value {
-    reqwest::Client::new()
+    client(base)
         .post(format!("{base}/v1/answer"))
         .json(&serde_json::json!({"merchant_id": merchant, "question": question}))
         .send()
@@ -51,11 +89,14 @@ pub async fn ask(base: &str, merchant: &str, question: &str) -> serde_json::Valu
         .expect("answer JSON")
 }
 
-/// Serves `engine` over real HTTP on a free port (in its own thread); the base URL.
+/// Serves `engine` over real HTTP on a free port (in its own thread); the base URL. An admin
+/// key is made for it ([`client`], [`admin_key`]).
 pub fn serve(engine: Arc<Engine>) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("nonblocking");
     let addr = listener.local_addr().expect("addr");
+    let admin = key(&engine, zhiku::security::Role::Admin, &[]);
+    admin_keys().lock().unwrap().insert(format!("http://{addr}"), admin);
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         rt.block_on(async move {
@@ -74,7 +115,7 @@ pub async fn upload(
     content_type: &str,
     body: impl Into<reqwest::Body>,
 ) -> (u16, serde_json::Value) {
-    let r = reqwest::Client::new()
+    let r = client(base)
         .post(format!("{base}/v1/merchants/{merchant}/imports{query}"))
         .header(reqwest::header::CONTENT_TYPE, content_type)
         .body(body)

@@ -14,9 +14,9 @@
 
 import { chromium } from 'playwright-core';
 
-const [BASE_ARG, SHOT] = process.argv.slice(2);
-if (!BASE_ARG || !SHOT) {
-  console.error('usage: node tests/editor/editor.mjs BASE_URL SCREENSHOT_PATH');
+const [BASE_ARG, SHOT, KEY] = process.argv.slice(2);
+if (!BASE_ARG || !SHOT || !KEY) {
+  console.error('usage: node tests/editor/editor.mjs BASE_URL SCREENSHOT_PATH EDITOR_KEY');
   process.exit(2);
 }
 const BASE = BASE_ARG.replace(/\/+$/, '');
@@ -113,7 +113,8 @@ async function main() {
   });
 
   await step('open /editor', async () => {
-    const res = await page.goto(BASE + '/editor', { waitUntil: 'domcontentloaded', timeout: STEP_MS });
+    // The key travels in the fragment, which the browser never sends to the server.
+    const res = await page.goto(BASE + '/editor#key=' + encodeURIComponent(KEY), { waitUntil: 'domcontentloaded', timeout: STEP_MS });
     if (!res || res.status() !== 200) throw new Error(`GET /editor answered ${res ? res.status() : 'nothing'}`);
     const ct = res.headers()['content-type'] || '';
     if (!ct.includes('text/html')) throw new Error(`GET /editor content-type is "${ct}", want text/html`);
