@@ -374,16 +374,10 @@ impl GraphStore {
     /// clauses can reach only `graphs`. This is the only query entry point; callers get a
     /// restricted dataset and cannot widen it from the query text.
     pub(crate) fn select_in(&self, graphs: &[NamedNode], query: &str) -> Result<Vec<QuerySolution>, StoreError> {
-        // oxigraph is built without its HTTP client, so `SERVICE` cannot reach anything.
-        let mut prepared = SparqlEvaluator::new()
-            .parse_query(query)
-            .map_err(|e| StoreError::Query(e.to_string()))?;
-        prepared
-            .dataset_mut()
-            .set_default_graph(graphs.iter().cloned().map(GraphName::from).collect());
-        prepared
-            .dataset_mut()
-            .set_available_named_graphs(graphs.iter().cloned().map(NamedOrBlankNode::from).collect());
+        let prepared = prepare_in(SparqlEvaluator::new(), graphs, query).map_err(|e| match e {
+            StoreError::QuerySyntax(m) => StoreError::Query(m),
+            e => e,
+        })?;
         match prepared
             .on_store(&self.store)
             .execute()
@@ -399,6 +393,26 @@ impl GraphStore {
             _ => Err(StoreError::Query("expected a SELECT query".to_string())),
         }
     }
+}
+
+/// `query` parsed and bound to exactly `graphs`: the default graph is their union and
+/// `GRAPH` reaches only them, whatever `FROM`/`FROM NAMED` the text says. oxigraph is built
+/// without its HTTP client, so `SERVICE` cannot reach anything.
+pub(super) fn prepare_in(
+    evaluator: SparqlEvaluator,
+    graphs: &[NamedNode],
+    query: &str,
+) -> Result<oxigraph::sparql::PreparedSparqlQuery, StoreError> {
+    let mut prepared = evaluator
+        .parse_query(query)
+        .map_err(|e| StoreError::QuerySyntax(e.to_string()))?;
+    prepared
+        .dataset_mut()
+        .set_default_graph(graphs.iter().cloned().map(GraphName::from).collect());
+    prepared
+        .dataset_mut()
+        .set_available_named_graphs(graphs.iter().cloned().map(NamedOrBlankNode::from).collect());
+    Ok(prepared)
 }
 
 fn parse_turtle(graph: NamedNodeRef<'_>, name: &str, data: &[u8]) -> Result<Vec<oxigraph::model::Quad>, StoreError> {

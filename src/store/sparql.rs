@@ -7,7 +7,7 @@ use super::StoreError;
 use super::graph::{GraphStore, general_graph, schema_graph};
 use super::merchant::MerchantView;
 use oxigraph::io::{RdfFormat, RdfSerializer};
-use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
+use oxigraph::model::NamedNode;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
 use std::time::Instant;
@@ -101,16 +101,8 @@ impl GraphStore {
         formats: OutputFormats,
         limits: &QueryLimits,
     ) -> Result<QueryOutput, StoreError> {
-        let mut prepared = SparqlEvaluator::new()
-            .with_cancellation_token(limits.token.clone())
-            .parse_query(query)
-            .map_err(|e| StoreError::QuerySyntax(e.to_string()))?;
-        prepared
-            .dataset_mut()
-            .set_default_graph(graphs.iter().cloned().map(GraphName::from).collect());
-        prepared
-            .dataset_mut()
-            .set_available_named_graphs(graphs.iter().cloned().map(NamedOrBlankNode::from).collect());
+        let evaluator = SparqlEvaluator::new().with_cancellation_token(limits.token.clone());
+        let prepared = super::graph::prepare_in(evaluator, graphs, query)?;
         let io = |e: std::io::Error| StoreError::Query(e.to_string());
         match prepared.on_store(self.inner()).execute().map_err(eval_error)? {
             QueryResults::Solutions(solutions) => {
