@@ -24,7 +24,7 @@ eval: build
 	$(CARGO) run --bin zhiku -- eval --qa ../shared/eval/qa_dev.jsonl --intents ../shared/eval/intent_dev.tsv --validation ../shared/eval/validation_dev.jsonl --json
 
 bench: setup
-	$(CARGO) bench --profile dev --bench stages --bench imports
+	$(CARGO) bench --profile dev --bench stages --bench imports --bench security
 
 lint:
 	$(CARGO) fmt --check
