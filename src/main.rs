@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use zhiku::engine::{Engine, Seed};
-use zhiku::security::{NewRecord, Principal, Role, Security};
+use zhiku::security::{Role, Security};
 use zhiku::{Config, Question, eval};
 
 #[derive(Parser)]
@@ -130,26 +130,6 @@ enum AuditCommand {
     Prune,
 }
 
-/// Records a command-line operation in the audit trail.
-fn audit_cli(
-    security: &Security,
-    action: &str,
-    target: &str,
-    outcome: &str,
-    detail: Option<String>,
-) -> anyhow::Result<()> {
-    security.audit.append(NewRecord {
-        actor: Principal::operator().key_id,
-        role: Some("admin".into()),
-        action: action.into(),
-        target: target.into(),
-        outcome: outcome.into(),
-        detail,
-        ..NewRecord::default()
-    })?;
-    Ok(())
-}
-
 fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     let security = Security::open(&config.data_dir, config.limits.max_concurrent_per_key)?;
     match command {
@@ -157,8 +137,7 @@ fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             let r =
                 Role::parse(&role).with_context(|| format!("--role {role}: use chatbot, merchant, editor or admin"))?;
             let (record, key) = security.keys.create(r, &merchants, note)?;
-            audit_cli(
-                &security,
+            security.audit.append_operator(
                 "key.create",
                 &record.id,
                 "ok",
@@ -182,11 +161,13 @@ fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
         }
         KeysCommand::Revoke { id } => match security.keys.revoke(&id)? {
             Some(_) => {
-                audit_cli(&security, "key.revoke", &id, "ok", None)?;
+                security.audit.append_operator("key.revoke", &id, "ok", None)?;
                 eprintln!("revoked {id}");
             }
             None => {
-                audit_cli(&security, "key.revoke", &id, "error", Some("no such key".into()))?;
+                security
+                    .audit
+                    .append_operator("key.revoke", &id, "error", Some("no such key".into()))?;
                 anyhow::bail!("no key {id}");
             }
         },
@@ -274,12 +255,8 @@ fn main() -> anyhow::Result<()> {
             }
             let listen = config.listen.clone();
             let engine = Arc::new(Engine::open(config, if no_seed { Seed::Never } else { Seed::IfEmpty })?);
+            // (audit pruning runs in `api::serve`: at once, then daily)
             let security = engine.security();
-            let retention = engine.config().security.audit_retention_days;
-            let pruned = security.prune_audit(retention)?;
-            if pruned > 0 {
-                tracing::info!(pruned, retention, "audit records past retention pruned");
-            }
             if engine.config().security.bootstrap_admin_key
                 && let Some(path) = security.bootstrap_admin(&engine.config().data_dir)?
             {
@@ -293,19 +270,16 @@ fn main() -> anyhow::Result<()> {
         Command::Reseal => {
             let engine = Engine::open(config, Seed::Never)?;
             let n = engine.reseal()?;
-            audit_cli(
-                engine.security(),
-                "reseal",
-                "merchants",
-                "ok",
-                Some(format!("{n} values")),
-            )?;
+            engine
+                .security()
+                .audit
+                .append_operator("reseal", "merchants", "ok", Some(format!("{n} values")))?;
             eprintln!("re-sealed {n} values");
         }
         Command::Audit { command } => audit_command(&config, command)?,
         Command::Ingest => {
             let engine = Engine::open(config, Seed::Always)?;
-            audit_cli(engine.security(), "ingest", "seed", "ok", None)?;
+            engine.security().audit.append_operator("ingest", "seed", "ok", None)?;
             println!("{}", engine.stats()?);
         }
         Command::Import {
@@ -319,8 +293,7 @@ fn main() -> anyhow::Result<()> {
             for file in files {
                 let r = import_file(&engine, &merchant, mode, format.as_deref(), &file);
                 let outcome = if r.is_ok() { "ok" } else { "error" };
-                audit_cli(
-                    engine.security(),
+                engine.security().audit.append_operator(
                     "import",
                     &merchant,
                     outcome,

@@ -504,20 +504,24 @@ async fn sparql_cannot_call_out_or_write() {
     assert_eq!(r.status(), 200);
 }
 
+/// A cross product of the schema graph with itself, three times: hours without a limit.
+async fn heavy_query(client: &reqwest::Client, base: &str) -> reqwest::Response {
+    let heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
+    client
+        .get(format!("{base}/sparql"))
+        .query(&[("query", heavy)])
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sparql_time_and_size_are_limited() {
     let engine = engine();
     let base = common::serve(engine.clone());
     let editor = common::client_with(&common::key(&engine, Role::Editor, &[]));
-    // a cross product of the schema graph with itself, three times: hours without a limit
-    let heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
     let t = std::time::Instant::now();
-    let r = editor
-        .get(format!("{base}/sparql"))
-        .query(&[("query", heavy)])
-        .send()
-        .await
-        .unwrap();
+    let r = heavy_query(&editor, &base).await;
     let took = t.elapsed();
     assert_eq!(r.status(), 503);
     assert_eq!(r.headers()["retry-after"], "1");
@@ -550,18 +554,12 @@ async fn a_key_over_its_concurrency_limit_gets_429() {
     let engine = engine();
     let base = common::serve(engine.clone());
     let key = common::key(&engine, Role::Editor, &[]);
-    let heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
     let mut calls = Vec::new();
     for _ in 0..8 {
         let c = common::client_with(&key);
         let base = base.clone();
         calls.push(tokio::spawn(async move {
-            let r = c
-                .get(format!("{base}/sparql"))
-                .query(&[("query", heavy)])
-                .send()
-                .await
-                .unwrap();
+            let r = heavy_query(&c, &base).await;
             (r.status().as_u16(), r.headers().get("retry-after").cloned())
         }));
     }

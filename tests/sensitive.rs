@@ -98,6 +98,18 @@ fn start(data: &Path, log: &Path, env: &[(&str, &str)]) -> Server {
     Server { child, base }
 }
 
+/// The merchant's graph as N-Triples, exported by its owner.
+async fn owner_export(client: &reqwest::Client, base: &str) -> String {
+    client
+        .get(format!("{base}/v1/merchants/{MERCHANT}/export?format=ntriples"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// Every file under `dir` that holds `needle` (as UTF-8 bytes).
 fn files_holding(dir: &Path, needle: &str) -> Vec<PathBuf> {
     let mut hits = Vec::new();
@@ -188,14 +200,7 @@ async fn planted_values_are_sealed_at_rest_masked_everywhere_and_rotate() {
         assert!(!shown.contains(v), "{v} shown unmasked");
     }
     // the owner's export has every value whole
-    let export = admin
-        .get(format!("{b}/v1/merchants/{MERCHANT}/export?format=ntriples"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let export = owner_export(&admin, b).await;
     for v in [MOBILE, ID_CARD, BANK_CARD, STREET, TAX_ID] {
         assert!(export.contains(v), "{v} missing from the export");
     }
@@ -227,17 +232,7 @@ async fn planted_values_are_sealed_at_rest_masked_everywhere_and_rotate() {
         .unwrap();
     assert!(out.status.success());
     let server = start(&data, &log, &[k2]);
-    let export = common::client_with(&admin_key)
-        .get(format!(
-            "{}/v1/merchants/{MERCHANT}/export?format=ntriples",
-            server.base
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let export = owner_export(&common::client_with(&admin_key), &server.base).await;
     assert!(export.contains(MOBILE) && export.contains(TAX_ID), "{export}");
     drop(server);
 

@@ -32,17 +32,10 @@ fn request_id(headers: &HeaderMap) -> String {
     {
         return v.to_string();
     }
+    static FALLBACK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     crate::security::random_bytes::<8>()
         .map(hex::encode)
-        .unwrap_or_else(|_| {
-            format!(
-                "{:x}",
-                std::time::SystemTime::now()
-                    .elapsed()
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0)
-            )
-        })
+        .unwrap_or_else(|_| format!("seq{}", FALLBACK.fetch_add(1, std::sync::atomic::Ordering::Relaxed)))
 }
 
 fn presented_key(headers: &HeaderMap) -> Option<&str> {

@@ -21,7 +21,7 @@ use crate::import::{self, Format, ImportError, Job, JobStatus, PROGRESS_EVERY, U
 use crate::shacl::{DataGraph, Graph, Shapes};
 use crate::store::StoreError;
 use crate::store::generations::{BulkError, StoredGraph};
-use crate::store::graph::{merchant_graph, validate_merchant_id};
+use crate::store::graph::merchant_graph;
 use oxigraph::model::{BlankNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -141,12 +141,7 @@ impl Engine {
         mode: Mode,
         progress: &dyn Fn(usize),
     ) -> Result<Job, Error> {
-        validate_merchant_id(merchant_id).map_err(|e| Error::invalid("merchant_id", e.to_string()))?;
-        let _w = self.writer()?;
-        let t0 = Instant::now();
-        let mut job = self.jobs.start(merchant_id, "import", mode, Some(format), name);
-        job.streamed = true;
-        self.save_job(&job)?;
+        let (_w, t0, mut job) = self.begin_import(merchant_id, mode, format, name, true)?;
         let graph = self.knowledge.graph();
         let live = graph.live_graph(merchant_id)?;
         let next = graph.next_generation(merchant_id)?;

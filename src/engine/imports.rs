@@ -43,13 +43,7 @@ impl Engine {
         mode: Mode,
         progress: &dyn Fn(usize),
     ) -> Result<Job, Error> {
-        validate_merchant_id(merchant_id).map_err(|e| Error::invalid("merchant_id", e.to_string()))?;
-        let _w = self.writer()?;
-        let t0 = Instant::now();
-        let mut job = self
-            .jobs
-            .start(merchant_id, "import", mode, Some(upload.format), upload.name);
-        self.save_job(&job)?;
+        let (_w, t0, mut job) = self.begin_import(merchant_id, mode, upload.format, upload.name, false)?;
         let current = self
             .knowledge
             .graph()
@@ -150,6 +144,25 @@ impl Engine {
 
     /// Records `e` on the job as its failure and saves it; returns `e` (or the error of
     /// saving the job, if that fails too).
+    /// The opening of both import paths: the merchant id checked, the writer lock held,
+    /// the job started and saved (`streamed` set for the streamed path).
+    pub(super) fn begin_import(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        format: Format,
+        name: &str,
+        streamed: bool,
+    ) -> Result<(std::sync::MutexGuard<'_, ()>, Instant, Job), Error> {
+        validate_merchant_id(merchant_id).map_err(|e| Error::invalid("merchant_id", e.to_string()))?;
+        let w = self.writer()?;
+        let t0 = Instant::now();
+        let mut job = self.jobs.start(merchant_id, "import", mode, Some(format), name);
+        job.streamed = streamed;
+        self.save_job(&job)?;
+        Ok((w, t0, job))
+    }
+
     pub(super) fn fail_job(&self, job: &mut Job, t0: Instant, e: Error) -> Error {
         job.status = JobStatus::Failed;
         job.error = Some(JobError {

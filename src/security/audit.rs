@@ -283,6 +283,26 @@ impl AuditLog {
         Ok(record)
     }
 
+    /// Appends a record of the local operator (the `zhiku` command) doing `action`.
+    pub fn append_operator(
+        &self,
+        action: &str,
+        target: &str,
+        outcome: &str,
+        detail: Option<String>,
+    ) -> Result<AuditRecord, SecurityError> {
+        let operator = super::Principal::operator();
+        self.append(NewRecord {
+            actor: operator.key_id,
+            role: Some(operator.role.name().to_string()),
+            action: action.to_string(),
+            target: target.to_string(),
+            outcome: outcome.to_string(),
+            detail,
+            ..NewRecord::default()
+        })
+    }
+
     fn lines(&self) -> Result<impl Iterator<Item = std::io::Result<String>>, SecurityError> {
         let f = match std::fs::File::open(&self.path) {
             Ok(f) => Some(f),

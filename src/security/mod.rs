@@ -191,22 +191,9 @@ impl Security {
         }
         let (record, token) = self.keys.create(Role::Admin, &[], Some("bootstrap".to_string()))?;
         let path = dir.join("security").join("bootstrap-admin.key");
-        write_atomic(&path, format!("{token}\n").as_bytes())?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-                .map_err(SecurityError::io(format!("chmod {}", path.display())))?;
-        }
-        self.audit.append(NewRecord {
-            actor: Principal::operator().key_id,
-            role: Some(Role::Admin.name().to_string()),
-            action: "key.create".to_string(),
-            target: record.id,
-            outcome: "ok".to_string(),
-            detail: Some("bootstrap admin key".to_string()),
-            ..NewRecord::default()
-        })?;
+        write_private(&path, format!("{token}\n").as_bytes())?;
+        self.audit
+            .append_operator("key.create", &record.id, "ok", Some("bootstrap admin key".to_string()))?;
         Ok(Some(path))
     }
 
@@ -242,13 +229,7 @@ pub fn protector(
                     keys: [("local-1".to_string(), hex::encode(random_bytes::<16>()?))].into(),
                 };
                 let bytes = serde_json::to_vec_pretty(&local).map_err(|e| SecurityError::Corrupt(e.to_string()))?;
-                write_atomic(&path, &bytes)?;
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-                        .map_err(SecurityError::io(format!("chmod {}", path.display())))?;
-                }
+                write_private(&path, &bytes)?;
                 tracing::warn!(file = %path.display(), "no SM4 key configured: generated one beside the data; set security.sm4_keys (ZHIKU_SECURITY__SM4_KEYS__<ID>) in production");
                 local
             }
@@ -303,6 +284,18 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SecurityErro
     std::fs::rename(&tmp, path).map_err(SecurityError::io(format!("rename to {}", path.display())))?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// [`write_atomic`], then readable by the owner only (mode 0600): for key files.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), SecurityError> {
+    write_atomic(path, bytes)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(SecurityError::io(format!("chmod {}", path.display())))?;
     }
     Ok(())
 }

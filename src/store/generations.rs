@@ -178,15 +178,7 @@ impl GraphStore {
             p.into_owned(),
             o.into_owned(),
         ))?;
-        for q in self
-            .inner()
-            .quads_for_pattern(Some(s), Some(p), None, Some(graph.into()))
-        {
-            if self.opened(oxigraph::model::Triple::from(q?))?.object == want.object {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        Ok(!self.sealed_forms(graph, &want)?.is_empty())
     }
 
     /// Streams the quads of `graph` (subject order).

@@ -90,6 +90,17 @@ impl GraphStore {
         if !sensitive {
             return Ok(vec![t.clone()]);
         }
+        let mut out = self.sealed_forms(graph, t)?;
+        if out.is_empty() {
+            // written before sealing was configured
+            out.push(t.clone());
+        }
+        Ok(out)
+    }
+
+    /// The stored triples of `graph` with `t`'s subject and predicate whose object opens to
+    /// `t`'s object (`t` given opened).
+    pub(super) fn sealed_forms(&self, graph: NamedNodeRef<'_>, t: &Triple) -> Result<Vec<Triple>, StoreError> {
         let mut out = Vec::new();
         for q in self.inner().quads_for_pattern(
             Some(t.subject.as_ref()),
@@ -101,10 +112,6 @@ impl GraphStore {
             if self.opened(stored.clone())?.object == t.object {
                 out.push(stored);
             }
-        }
-        if out.is_empty() {
-            // written before sealing was configured
-            out.push(t.clone());
         }
         Ok(out)
     }
