@@ -10,7 +10,8 @@ use zhiku::security::{NewRecord, Role, Security};
 
 fn security(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let s = Security::open(dir.path(), 32).expect("security");
+    let config = zhiku::Config::for_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), dir.path().into());
+    let s = Security::open(dir.path(), &config).expect("security");
     let (_, key) = s.keys.create(Role::Chatbot, &["m-beauty".into()], None).expect("key");
     let mut g = c.benchmark_group("security");
     g.measurement_time(Duration::from_secs(5)).sample_size(30);

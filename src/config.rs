@@ -39,6 +39,9 @@ pub struct SecuritySettings {
     /// On `zhiku serve` with no usable key, create an admin key and write it to
     /// `{data_dir}/security/bootstrap-admin.key` (mode 0600).
     pub bootstrap_admin_key: bool,
+    /// The key that signs the audit trail's head, 64 hex digits (`ZHIKU_SECURITY__AUDIT_KEY`).
+    /// Without one, a key is generated into `{data_dir}/security/audit-key` (mode 0600).
+    pub audit_key: Option<String>,
     /// SM4 keys by id, 32 hex digits each (`ZHIKU_SECURITY__SM4_KEYS__K1=…`). Without any, a
     /// key is generated into `{data_dir}/security/sm4-keys.json` (mode 0600) with a warning.
     pub sm4_keys: std::collections::BTreeMap<String, String>,
@@ -55,6 +58,7 @@ impl Default for SecuritySettings {
         SecuritySettings {
             audit_retention_days: 180,
             bootstrap_admin_key: true,
+            audit_key: None,
             sm4_keys: Default::default(),
             sm4_active: None,
             sensitive_predicates: [

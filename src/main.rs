@@ -131,7 +131,7 @@ enum AuditCommand {
 }
 
 fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
-    let security = Security::open(&config.data_dir, config.limits.max_concurrent_per_key)?;
+    let security = Security::open(&config.data_dir, config)?;
     match command {
         KeysCommand::Create { role, merchants, note } => {
             let r =
@@ -176,7 +176,7 @@ fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
 }
 
 fn audit_command(config: &Config, command: AuditCommand) -> anyhow::Result<()> {
-    let security = Security::open(&config.data_dir, config.limits.max_concurrent_per_key)?;
+    let security = Security::open(&config.data_dir, config)?;
     match command {
         AuditCommand::Verify => {
             let r = security.audit.verify()?;

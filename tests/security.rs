@@ -699,8 +699,8 @@ mod isolation {
     }
 }
 
-/// `zhiku audit verify` on a trail that was edited, had a record deleted or inserted, was
-/// torn by a crash, and was pruned behind a checkpoint.
+/// `zhiku audit verify` on a trail that was edited, had a record deleted or inserted, had
+/// its newest records cut off, was torn by a crash, and was pruned behind a checkpoint.
 #[test]
 fn audit_verify_detects_tampering() {
     use zhiku::security::{NewRecord, Security};
@@ -714,7 +714,8 @@ fn audit_verify_detects_tampering() {
             .unwrap();
         (out.status.success(), String::from_utf8_lossy(&out.stderr).to_string())
     };
-    let security = Security::open(dir.path(), 4).unwrap();
+    let config = zhiku::Config::for_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), dir.path().into());
+    let security = Security::open(dir.path(), &config).unwrap();
     for i in 0..6 {
         security
             .audit
@@ -772,13 +773,21 @@ fn audit_verify_detects_tampering() {
     let (ok, _) = verify();
     assert!(!ok);
 
+    // the newest records cut off the end: the signed head shows it
+    write(&owned()[..5]);
+    let (ok, msg) = verify();
+    assert!(
+        !ok && msg.contains("line 6") && msg.contains("records 6..=7 were cut"),
+        "{msg}"
+    );
+
     // restored, then torn by a crash mid-append: the torn tail (never acknowledged) is cut
     // at the next open and the chain holds
     std::fs::write(&path, format!("{original}{{\"seq\":8,\"time\":\"2026")).unwrap();
     let (ok, msg) = verify();
     assert!(ok, "{msg}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
-    let reopened = Security::open(dir.path(), 4).unwrap();
+    let reopened = Security::open(dir.path(), &config).unwrap();
     assert_eq!(
         reopened
             .audit

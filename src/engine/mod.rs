@@ -144,7 +144,7 @@ impl Engine {
             context: format!("create {}", data.display()),
             source,
         })?;
-        let security = Arc::new(Security::open(&data, config.limits.max_concurrent_per_key)?);
+        let security = Arc::new(Security::open(&data, &config)?);
         let protector = Arc::new(crate::security::protector(&config.security, &data)?);
         let graph = GraphStore::open(&data.join("graph"))?.with_protector(protector);
         bulk::reset_spool(&data)?;

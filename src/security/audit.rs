@@ -4,6 +4,13 @@
 //! (an acknowledged record survives a crash); a torn last line, never acknowledged, is cut
 //! at open. Pruning past the retention keeps the chain verifiable by writing a checkpoint
 //! (the last pruned record's sequence number and hash) as the new first line.
+//!
+//! The chain alone cannot show its newest records cut off the end, or the whole file rewritten
+//! with every hash recomputed. So each append also writes the signed head, `head.json`: the
+//! newest record's sequence number and hash under HMAC-SM3 with the audit key
+//! ([`super::audit_key`]), which is not in the trail. `verify` checks the file's end against it;
+//! an append that finds the head disagreeing with the file records that first
+//! (`audit.head_mismatch`), so the evidence stays in the chain.
 
 use super::{SecurityError, lock_file, sm3_hex, write_atomic};
 use chrono::{DateTime, Utc};
@@ -13,6 +20,28 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The action of the record an append writes when the signed head disagrees with the file.
+pub const HEAD_MISMATCH: &str = "audit.head_mismatch";
+
+/// The newest record's sequence number and hash, signed: `{dir}/head.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct SignedHead {
+    seq: u64,
+    hash: String,
+    /// HMAC-SM3(audit key, "zhiku-audit-head\n{seq}\n{hash}"), lowercase hex.
+    mac: String,
+}
+
+fn head_mac(key: &[u8], seq: u64, hash: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = match hmac::Hmac::<sm3::Sm3>::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => return String::new(),
+    };
+    mac.update(format!("zhiku-audit-head\n{seq}\n{hash}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
 
 /// What the caller records; the log adds the time, sequence number and hashes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,12 +166,15 @@ struct Head {
     seq: u64,
     hash: String,
     len: u64,
+    /// Whether the signed head was checked against this state of the file.
+    checked: bool,
 }
 
 /// The audit trail of one data dir.
 pub struct AuditLog {
     dir: PathBuf,
     path: PathBuf,
+    key: Vec<u8>,
     head: Mutex<Head>,
 }
 
@@ -213,32 +245,97 @@ fn head_of(line: Option<Line>, len: u64) -> Head {
             seq: r.seq,
             hash: r.hash,
             len,
+            checked: false,
         },
         Some(Line::Checkpoint { checkpoint }) => Head {
             seq: checkpoint.seq,
             hash: checkpoint.hash,
             len,
+            checked: false,
         },
         None => Head {
             seq: 0,
             hash: GENESIS.to_string(),
             len,
+            checked: false,
         },
     }
 }
 
 impl AuditLog {
-    /// Opens (or creates) the trail in `dir`, cutting a torn last line.
-    pub fn open(dir: &Path) -> Result<Self, SecurityError> {
+    /// Opens (or creates) the trail in `dir`, cutting a torn last line; `key` signs its head.
+    pub fn open(dir: &Path, key: Vec<u8>) -> Result<Self, SecurityError> {
         std::fs::create_dir_all(dir).map_err(SecurityError::io(format!("create {}", dir.display())))?;
         let path = dir.join("audit.jsonl");
         let _lock = lock_file(dir, "audit")?;
         let (last, len) = repair_tail(&path)?;
         Ok(AuditLog {
             dir: dir.to_path_buf(),
+            key,
             head: Mutex::new(head_of(last, len)),
             path,
         })
+    }
+
+    fn head_path(&self) -> PathBuf {
+        self.dir.join("head.json")
+    }
+
+    /// What is wrong between the signed head and the file, whose last record (or
+    /// checkpoint) is `last`; `at_head` is the hash of the record the signed head names, when
+    /// the caller walked past it. `None`: they agree, or the head lags behind the file (a
+    /// crash between an append and its head).
+    fn head_problem(&self, last: (u64, &str), at_head: Option<&str>) -> Option<String> {
+        let path = self.head_path();
+        let name = path.display();
+        let head = match std::fs::read(&path) {
+            Ok(b) => match serde_json::from_slice::<SignedHead>(&b) {
+                Ok(h) => h,
+                Err(e) => return Some(format!("the signed head {name} is unreadable: {e}")),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return (last.0 > 0).then(|| format!("the signed head {name} is missing"));
+            }
+            Err(e) => return Some(format!("the signed head {name} cannot be read: {e}")),
+        };
+        let mac = head_mac(&self.key, head.seq, &head.hash);
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(mac.as_bytes(), head.mac.as_bytes())) {
+            return Some(format!(
+                "the signed head {name} was altered, or signed with another audit key"
+            ));
+        }
+        if head.seq > last.0 {
+            return Some(format!(
+                "records {}..={} were cut from the end (the signed head is record {})",
+                last.0 + 1,
+                head.seq,
+                head.seq
+            ));
+        }
+        let hash = if head.seq == last.0 { Some(last.1) } else { at_head };
+        match hash {
+            Some(h) if h != head.hash => Some(format!(
+                "record {} is not the one the signed head names: the trail was rewritten",
+                head.seq
+            )),
+            _ => None,
+        }
+    }
+
+    /// Writes the signed head for `(seq, hash)`: a temp file renamed over the old one. Not
+    /// fsynced: after a power loss it may lag behind the file, which verify accepts.
+    fn write_head(&self, seq: u64, hash: &str) -> Result<(), SecurityError> {
+        let head = SignedHead {
+            seq,
+            hash: hash.to_string(),
+            mac: head_mac(&self.key, seq, hash),
+        };
+        let path = self.head_path();
+        let tmp = path.with_extension("tmp");
+        let bytes = serde_json::to_vec(&head).map_err(|e| SecurityError::Corrupt(e.to_string()))?;
+        std::fs::write(&tmp, bytes)
+            .and_then(|_| std::fs::rename(&tmp, &path))
+            .map_err(SecurityError::io(format!("write {}", path.display())))
     }
 
     /// The trail's file.
@@ -257,6 +354,25 @@ impl AuditLog {
             let (last, len) = repair_tail(&self.path)?;
             *head = head_of(last, len);
         }
+        if !head.checked {
+            if let Some(problem) = self.head_problem((head.seq, &head.hash), None) {
+                tracing::error!(%problem, "audit: the trail disagrees with its signed head");
+                let noted = NewRecord {
+                    actor: super::Principal::operator().key_id,
+                    action: HEAD_MISMATCH.to_string(),
+                    target: self.path.display().to_string(),
+                    outcome: "error".to_string(),
+                    detail: Some(problem),
+                    ..NewRecord::default()
+                };
+                self.write_record(&mut head, noted)?;
+            }
+            head.checked = true;
+        }
+        self.write_record(&mut head, fields)
+    }
+
+    fn write_record(&self, head: &mut Head, fields: NewRecord) -> Result<AuditRecord, SecurityError> {
         let mut record = AuditRecord {
             seq: head.seq + 1,
             time: now_rfc3339(),
@@ -279,7 +395,9 @@ impl AuditLog {
             seq: record.seq,
             hash: record.hash.clone(),
             len: head.len + line.len() as u64,
+            checked: true,
         };
+        self.write_head(record.seq, &record.hash)?;
         Ok(record)
     }
 
@@ -350,7 +468,8 @@ impl AuditLog {
     }
 
     /// Walks the whole chain: sequence numbers without gaps, each `prev` the previous hash,
-    /// each hash recomputed.
+    /// each hash recomputed, no recorded head mismatch; then checks the file's end against
+    /// the signed head. A break at the line after the last names the end.
     pub fn verify(&self) -> Result<VerifyReport, SecurityError> {
         let _lock = lock_file(&self.dir, "audit")?;
         let mut report = VerifyReport {
@@ -360,8 +479,15 @@ impl AuditLog {
             broken: None,
         };
         let (mut seq, mut prev) = (0u64, GENESIS.to_string());
+        let signed_seq = std::fs::read(self.head_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice::<SignedHead>(&b).ok())
+            .map(|h| h.seq);
+        let mut at_head: Option<String> = None;
+        let mut lines = 0;
         for (i, line) in self.lines()?.enumerate() {
             let n = i + 1;
+            lines = n;
             let line = line.map_err(SecurityError::io(format!("read {}", self.path.display())))?;
             let parsed = serde_json::from_str::<Line>(&line);
             let problem = match parsed {
@@ -369,6 +495,9 @@ impl AuditLog {
                 Ok(Line::Checkpoint { checkpoint }) if n == 1 => {
                     seq = checkpoint.seq;
                     prev = checkpoint.hash.clone();
+                    if signed_seq == Some(seq) {
+                        at_head = Some(prev.clone());
+                    }
                     report.checkpoint = Some(checkpoint);
                     None
                 }
@@ -383,9 +512,18 @@ impl AuditLog {
                         Some(format!("record {} does not chain to the one before it", r.seq))
                     } else if r.compute_hash() != r.hash {
                         Some(format!("record {} was changed after it was written", r.seq))
+                    } else if r.fields.action == HEAD_MISMATCH {
+                        Some(format!(
+                            "record {}: an append found the trail disagreeing with its signed head: {}",
+                            r.seq,
+                            r.fields.detail.as_deref().unwrap_or("")
+                        ))
                     } else {
                         seq = r.seq;
                         prev = r.hash.clone();
+                        if signed_seq == Some(seq) {
+                            at_head = Some(prev.clone());
+                        }
                         report.records += 1;
                         report.head = Some((r.seq, r.hash));
                         None
@@ -394,8 +532,11 @@ impl AuditLog {
             };
             if let Some(p) = problem {
                 report.broken = Some((n, p));
-                break;
+                return Ok(report);
             }
+        }
+        if let Some(p) = self.head_problem((seq, &prev), at_head.as_deref()) {
+            report.broken = Some((lines + 1, p));
         }
         Ok(report)
     }
@@ -455,6 +596,8 @@ impl AuditLog {
 mod tests {
     use super::*;
 
+    const KEY: [u8; 32] = [7; 32];
+
     fn rec(action: &str) -> NewRecord {
         NewRecord {
             actor: "k_000000000001".into(),
@@ -469,7 +612,7 @@ mod tests {
     #[test]
     fn chain_verifies_and_query_filters() {
         let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::open(dir.path()).unwrap();
+        let log = AuditLog::open(dir.path(), KEY.to_vec()).unwrap();
         for a in ["import", "sparql", "import"] {
             log.append(rec(a)).unwrap();
         }
@@ -493,7 +636,7 @@ mod tests {
             .unwrap();
         assert_eq!(rest.records.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![3]);
         // a second log on the same file (another process) chains onto the first
-        let other = AuditLog::open(dir.path()).unwrap();
+        let other = AuditLog::open(dir.path(), KEY.to_vec()).unwrap();
         assert_eq!(other.append(rec("key.create")).unwrap().seq, 4);
         assert_eq!(log.append(rec("export")).unwrap().seq, 5);
         assert_eq!(log.verify().unwrap().broken, None);
@@ -502,7 +645,7 @@ mod tests {
     #[test]
     fn a_torn_tail_is_cut_at_open() {
         let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::open(dir.path()).unwrap();
+        let log = AuditLog::open(dir.path(), KEY.to_vec()).unwrap();
         log.append(rec("import")).unwrap();
         log.append(rec("import")).unwrap();
         let path = log.path().to_path_buf();
@@ -510,8 +653,75 @@ mod tests {
         let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(br#"{"seq":3,"time":"20"#).unwrap();
         drop(f);
-        let log = AuditLog::open(dir.path()).unwrap();
+        let log = AuditLog::open(dir.path(), KEY.to_vec()).unwrap();
         assert_eq!(log.append(rec("export")).unwrap().seq, 3);
+        assert_eq!(log.verify().unwrap().broken, None);
+    }
+
+    #[test]
+    fn the_signed_head_shows_a_cut_end_a_rewrite_and_a_lost_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::open(dir.path(), KEY.to_vec()).unwrap();
+        let actions = ["import", "sparql", "import", "export"];
+        let records: Vec<AuditRecord> = actions.iter().map(|a| log.append(rec(a)).unwrap()).collect();
+        assert_eq!(log.verify().unwrap().broken, None);
+        let path = log.path().to_path_buf();
+        let head_path = dir.path().join("head.json");
+        let original = std::fs::read_to_string(&path).unwrap();
+        let head = std::fs::read(&head_path).unwrap();
+        let lines: Vec<&str> = original.lines().collect();
+        drop(log);
+
+        // the newest two records cut off the end
+        std::fs::write(&path, lines[..2].join("\n") + "\n").unwrap();
+        let log = AuditLog::open(dir.path(), KEY.to_vec()).unwrap();
+        let (line, why) = log.verify().unwrap().broken.expect("a cut end");
+        assert_eq!(line, 3);
+        assert!(why.contains("records 3..=4 were cut"), "{why}");
+        // an append on the cut trail records the mismatch first; verify keeps reporting it
+        assert_eq!(log.append(rec("import")).unwrap().seq, 4);
+        let (line, why) = log.verify().unwrap().broken.expect("the recorded mismatch");
+        assert_eq!(line, 3);
+        assert!(why.contains("cut from the end"), "{why}");
+        drop(log);
+
+        // the whole file rewritten, every hash recomputed, by someone without the key
+        let forger_dir = tempfile::tempdir().unwrap();
+        let forger = AuditLog::open(forger_dir.path(), vec![9; 32]).unwrap();
+        for a in actions {
+            forger.append(rec(a)).unwrap();
+        }
+        assert_eq!(forger.verify().unwrap().broken, None);
+        std::fs::copy(forger.path(), &path).unwrap();
+        std::fs::write(&head_path, &head).unwrap();
+        let log = AuditLog::open(dir.path(), KEY.to_vec()).unwrap();
+        let (line, why) = log.verify().unwrap().broken.expect("a rewrite");
+        assert_eq!(line, 5);
+        assert!(why.contains("rewritten"), "{why}");
+        // ... with the forger's own head beside it
+        std::fs::copy(forger_dir.path().join("head.json"), &head_path).unwrap();
+        let (_, why) = log.verify().unwrap().broken.expect("a foreign head");
+        assert!(why.contains("another audit key"), "{why}");
+
+        // the original trail without its head
+        std::fs::write(&path, &original).unwrap();
+        std::fs::remove_file(&head_path).unwrap();
+        let (_, why) = log.verify().unwrap().broken.expect("a lost head");
+        assert!(why.contains("missing"), "{why}");
+        // a head that lags (power lost before it reached the disk) is accepted, and still
+        // pins the record it names
+        log.write_head(2, &records[1].hash).unwrap();
+        assert_eq!(log.verify().unwrap().broken, None);
+        log.write_head(2, &records[0].hash).unwrap();
+        assert!(
+            log.verify()
+                .unwrap()
+                .broken
+                .expect("a pinned record")
+                .1
+                .contains("record 2")
+        );
+        std::fs::write(&head_path, &head).unwrap();
         assert_eq!(log.verify().unwrap().broken, None);
     }
 }

@@ -171,12 +171,13 @@ pub struct Security {
 }
 
 impl Security {
-    /// Opens `{data_dir}/security/keys.json` and `{data_dir}/audit/`.
-    pub fn open(data_dir: &Path, max_concurrent_per_key: usize) -> Result<Self, SecurityError> {
+    /// Opens `{data_dir}/security/keys.json` and `{data_dir}/audit/`, the audit head signed
+    /// with [`audit_key`].
+    pub fn open(data_dir: &Path, config: &crate::Config) -> Result<Self, SecurityError> {
         Ok(Security {
             keys: KeyStore::open(&data_dir.join("security"))?,
-            audit: AuditLog::open(&data_dir.join("audit"))?,
-            limiter: Limiter::new(max_concurrent_per_key),
+            audit: AuditLog::open(&data_dir.join("audit"), audit_key(&config.security, data_dir)?)?,
+            limiter: Limiter::new(config.limits.max_concurrent_per_key),
         })
     }
 }
@@ -217,24 +218,18 @@ pub fn protector(
     }
     let (keys, active) = if settings.sm4_keys.is_empty() {
         let dir = data_dir.join("security");
-        std::fs::create_dir_all(&dir).map_err(SecurityError::io(format!("create {}", dir.display())))?;
-        let path = dir.join("sm4-keys.json");
-        let _lock = lock_file(&dir, "sm4-keys")?;
-        let local = match std::fs::read(&path) {
-            Ok(b) => serde_json::from_slice::<LocalKeys>(&b)
-                .map_err(|e| SecurityError::Corrupt(format!("{}: {e}", path.display())))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let local = LocalKeys {
-                    active: "local-1".to_string(),
-                    keys: [("local-1".to_string(), hex::encode(random_bytes::<16>()?))].into(),
-                };
-                let bytes = serde_json::to_vec_pretty(&local).map_err(|e| SecurityError::Corrupt(e.to_string()))?;
-                write_private(&path, &bytes)?;
-                tracing::warn!(file = %path.display(), "no SM4 key configured: generated one beside the data; set security.sm4_keys (ZHIKU_SECURITY__SM4_KEYS__<ID>) in production");
-                local
-            }
-            Err(e) => return Err(SecurityError::io(format!("read {}", path.display()))(e)),
-        };
+        let (bytes, created) = local_secret(&dir, "sm4-keys.json", || {
+            let local = LocalKeys {
+                active: "local-1".to_string(),
+                keys: [("local-1".to_string(), hex::encode(random_bytes::<16>()?))].into(),
+            };
+            serde_json::to_vec_pretty(&local).map_err(|e| SecurityError::Corrupt(e.to_string()))
+        })?;
+        if created {
+            tracing::warn!(file = %dir.join("sm4-keys.json").display(), "no SM4 key configured: generated one beside the data; set security.sm4_keys (ZHIKU_SECURITY__SM4_KEYS__<ID>) in production");
+        }
+        let local = serde_json::from_slice::<LocalKeys>(&bytes)
+            .map_err(|e| SecurityError::Corrupt(format!("{}: {e}", dir.join("sm4-keys.json").display())))?;
         (local.keys, local.active)
     } else {
         let active = match (&settings.sm4_active, settings.sm4_keys.len()) {
@@ -253,6 +248,52 @@ pub fn protector(
         sm4::Keyring::new(&keys, &active)?,
         &settings.sensitive_predicates,
     ))
+}
+
+/// The key that signs the audit trail's head ([`audit`]): `security.audit_key` (64 hex
+/// digits), or else a key generated once into `{data_dir}/security/audit-key` (mode 0600).
+pub fn audit_key(settings: &crate::config::SecuritySettings, data_dir: &Path) -> Result<Vec<u8>, SecurityError> {
+    let text = match &settings.audit_key {
+        Some(k) => k.clone(),
+        None => {
+            let dir = data_dir.join("security");
+            let (bytes, created) = local_secret(&dir, "audit-key", || {
+                Ok(format!("{}\n", hex::encode(random_bytes::<32>()?)).into_bytes())
+            })?;
+            if created {
+                tracing::warn!(file = %dir.join("audit-key").display(), "no audit key configured: generated one beside the data; set security.audit_key (ZHIKU_SECURITY__AUDIT_KEY) in production");
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+    };
+    match hex::decode(text.trim()) {
+        Ok(k) if k.len() == 32 => Ok(k),
+        _ => Err(SecurityError::invalid(
+            "security.audit_key",
+            "use 64 hex digits (32 bytes)",
+        )),
+    }
+}
+
+/// The bytes of `{dir}/{name}`, which `create` makes once (written with mode 0600) when the
+/// file does not exist yet; `true` when it was just created. A lock orders first calls.
+fn local_secret(
+    dir: &Path,
+    name: &str,
+    create: impl FnOnce() -> Result<Vec<u8>, SecurityError>,
+) -> Result<(Vec<u8>, bool), SecurityError> {
+    std::fs::create_dir_all(dir).map_err(SecurityError::io(format!("create {}", dir.display())))?;
+    let path = dir.join(name);
+    let _lock = lock_file(dir, name)?;
+    match std::fs::read(&path) {
+        Ok(b) => Ok((b, false)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let bytes = create()?;
+            write_private(&path, &bytes)?;
+            Ok((bytes, true))
+        }
+        Err(e) => Err(SecurityError::io(format!("read {}", path.display()))(e)),
+    }
 }
 
 /// Lowercase hex of SM3(`data`).
