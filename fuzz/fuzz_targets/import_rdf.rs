@@ -5,15 +5,35 @@
 use libfuzzer_sys::fuzz_target;
 use zhiku::import::{CsvMapping, Format, Upload, parse};
 
-const FORMATS: [Format; 5] = [Format::Turtle, Format::NTriples, Format::NQuads, Format::JsonLd, Format::RdfXml];
+const FORMATS: [Format; 5] = [
+    Format::Turtle,
+    Format::NTriples,
+    Format::NQuads,
+    Format::JsonLd,
+    Format::RdfXml,
+];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, body)) = data.split_first() else { return };
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
     let format = FORMATS[pick as usize % FORMATS.len()];
     let graph = zhiku::store::graph::merchant_graph("m-fuzz").expect("graph name");
     let empty = oxigraph::model::Graph::new();
-    let upload = Upload { name: "fuzz", format, data: body };
-    if let Ok(triples) = parse(upload, "m-fuzz", graph.as_ref(), &CsvMapping::default(), &empty, 10_000, &|_| {}) {
+    let upload = Upload {
+        name: "fuzz",
+        format,
+        data: body,
+    };
+    if let Ok(triples) = parse(
+        upload,
+        "m-fuzz",
+        graph.as_ref(),
+        &CsvMapping::default(),
+        &empty,
+        10_000,
+        &|_| {},
+    ) {
         assert!(triples.len() <= 10_000);
     }
 });

@@ -12,10 +12,16 @@ static MAPPING: LazyLock<CsvMapping> = LazyLock::new(|| {
 });
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, body)) = data.split_first() else { return };
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
     let format = if pick % 2 == 0 { Format::Csv } else { Format::Tsv };
     let graph = zhiku::store::graph::merchant_graph("m-fuzz").expect("graph name");
     let empty = oxigraph::model::Graph::new();
-    let upload = Upload { name: "fuzz", format, data: body };
+    let upload = Upload {
+        name: "fuzz",
+        format,
+        data: body,
+    };
     let _ = parse(upload, "m-fuzz", graph.as_ref(), &MAPPING, &empty, 10_000, &|_| {});
 });
