@@ -714,7 +714,7 @@ fn audit_verify_detects_tampering() {
             .unwrap();
         (out.status.success(), String::from_utf8_lossy(&out.stderr).to_string())
     };
-    let config = zhiku::Config::for_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), dir.path().into());
+    let config = common::config(dir.path());
     let security = Security::open(dir.path(), &config).unwrap();
     for i in 0..6 {
         security

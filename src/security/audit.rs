@@ -262,6 +262,20 @@ fn head_of(line: Option<Line>, len: u64) -> Head {
     }
 }
 
+/// A record of the local operator (the `zhiku` command, or the log itself) doing `action`.
+fn operator_record(action: &str, target: &str, outcome: &str, detail: Option<String>) -> NewRecord {
+    let operator = super::Principal::operator();
+    NewRecord {
+        actor: operator.key_id,
+        role: Some(operator.role.name().to_string()),
+        action: action.to_string(),
+        target: target.to_string(),
+        outcome: outcome.to_string(),
+        detail,
+        ..NewRecord::default()
+    }
+}
+
 impl AuditLog {
     /// Opens (or creates) the trail in `dir`, cutting a torn last line; `key` signs its head.
     pub fn open(dir: &Path, key: Vec<u8>) -> Result<Self, SecurityError> {
@@ -281,22 +295,34 @@ impl AuditLog {
         self.dir.join("head.json")
     }
 
-    /// What is wrong between the signed head and the file, whose last record (or
-    /// checkpoint) is `last`; `at_head` is the hash of the record the signed head names, when
-    /// the caller walked past it. `None`: they agree, or the head lags behind the file (a
-    /// crash between an append and its head).
-    fn head_problem(&self, last: (u64, &str), at_head: Option<&str>) -> Option<String> {
+    /// The signed head as stored: `Ok(None)` when there is none, `Err` with what is wrong when
+    /// it cannot be read.
+    fn signed_head(&self) -> Result<Option<SignedHead>, String> {
         let path = self.head_path();
-        let name = path.display();
-        let head = match std::fs::read(&path) {
-            Ok(b) => match serde_json::from_slice::<SignedHead>(&b) {
-                Ok(h) => h,
-                Err(e) => return Some(format!("the signed head {name} is unreadable: {e}")),
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return (last.0 > 0).then(|| format!("the signed head {name} is missing"));
-            }
-            Err(e) => return Some(format!("the signed head {name} cannot be read: {e}")),
+        match std::fs::read(&path) {
+            Ok(b) => serde_json::from_slice::<SignedHead>(&b)
+                .map(Some)
+                .map_err(|e| format!("the signed head {} is unreadable: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("the signed head {} cannot be read: {e}", path.display())),
+        }
+    }
+
+    /// What is wrong between the signed head `stored` ([`Self::signed_head`]) and the file,
+    /// whose last record (or checkpoint) is `last`; `at_head` is the hash of the record the
+    /// signed head names, when the caller walked past it. `None`: they agree, or the head lags
+    /// behind the file (a crash between an append and its head).
+    fn head_problem(
+        &self,
+        stored: Result<Option<SignedHead>, String>,
+        last: (u64, &str),
+        at_head: Option<&str>,
+    ) -> Option<String> {
+        let name = self.head_path().display().to_string();
+        let head = match stored {
+            Ok(Some(h)) => h,
+            Ok(None) => return (last.0 > 0).then(|| format!("the signed head {name} is missing")),
+            Err(problem) => return Some(problem),
         };
         let mac = head_mac(&self.key, head.seq, &head.hash);
         if !bool::from(subtle::ConstantTimeEq::ct_eq(mac.as_bytes(), head.mac.as_bytes())) {
@@ -355,16 +381,9 @@ impl AuditLog {
             *head = head_of(last, len);
         }
         if !head.checked {
-            if let Some(problem) = self.head_problem((head.seq, &head.hash), None) {
+            if let Some(problem) = self.head_problem(self.signed_head(), (head.seq, &head.hash), None) {
                 tracing::error!(%problem, "audit: the trail disagrees with its signed head");
-                let noted = NewRecord {
-                    actor: super::Principal::operator().key_id,
-                    action: HEAD_MISMATCH.to_string(),
-                    target: self.path.display().to_string(),
-                    outcome: "error".to_string(),
-                    detail: Some(problem),
-                    ..NewRecord::default()
-                };
+                let noted = operator_record(HEAD_MISMATCH, &self.path.display().to_string(), "error", Some(problem));
                 self.write_record(&mut head, noted)?;
             }
             head.checked = true;
@@ -409,16 +428,7 @@ impl AuditLog {
         outcome: &str,
         detail: Option<String>,
     ) -> Result<AuditRecord, SecurityError> {
-        let operator = super::Principal::operator();
-        self.append(NewRecord {
-            actor: operator.key_id,
-            role: Some(operator.role.name().to_string()),
-            action: action.to_string(),
-            target: target.to_string(),
-            outcome: outcome.to_string(),
-            detail,
-            ..NewRecord::default()
-        })
+        self.append(operator_record(action, target, outcome, detail))
     }
 
     fn lines(&self) -> Result<impl Iterator<Item = std::io::Result<String>>, SecurityError> {
@@ -479,10 +489,8 @@ impl AuditLog {
             broken: None,
         };
         let (mut seq, mut prev) = (0u64, GENESIS.to_string());
-        let signed_seq = std::fs::read(self.head_path())
-            .ok()
-            .and_then(|b| serde_json::from_slice::<SignedHead>(&b).ok())
-            .map(|h| h.seq);
+        let stored = self.signed_head();
+        let signed_seq = stored.as_ref().ok().and_then(|h| h.as_ref()).map(|h| h.seq);
         let mut at_head: Option<String> = None;
         let mut lines = 0;
         for (i, line) in self.lines()?.enumerate() {
@@ -535,7 +543,7 @@ impl AuditLog {
                 return Ok(report);
             }
         }
-        if let Some(p) = self.head_problem((seq, &prev), at_head.as_deref()) {
+        if let Some(p) = self.head_problem(stored, (seq, &prev), at_head.as_deref()) {
             report.broken = Some((lines + 1, p));
         }
         Ok(report)

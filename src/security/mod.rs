@@ -218,6 +218,7 @@ pub fn protector(
     }
     let (keys, active) = if settings.sm4_keys.is_empty() {
         let dir = data_dir.join("security");
+        let path = dir.join("sm4-keys.json");
         let (bytes, created) = local_secret(&dir, "sm4-keys.json", || {
             let local = LocalKeys {
                 active: "local-1".to_string(),
@@ -226,10 +227,10 @@ pub fn protector(
             serde_json::to_vec_pretty(&local).map_err(|e| SecurityError::Corrupt(e.to_string()))
         })?;
         if created {
-            tracing::warn!(file = %dir.join("sm4-keys.json").display(), "no SM4 key configured: generated one beside the data; set security.sm4_keys (ZHIKU_SECURITY__SM4_KEYS__<ID>) in production");
+            tracing::warn!(file = %path.display(), "no SM4 key configured: generated one beside the data; set security.sm4_keys (ZHIKU_SECURITY__SM4_KEYS__<ID>) in production");
         }
         let local = serde_json::from_slice::<LocalKeys>(&bytes)
-            .map_err(|e| SecurityError::Corrupt(format!("{}: {e}", dir.join("sm4-keys.json").display())))?;
+            .map_err(|e| SecurityError::Corrupt(format!("{}: {e}", path.display())))?;
         (local.keys, local.active)
     } else {
         let active = match (&settings.sm4_active, settings.sm4_keys.len()) {
