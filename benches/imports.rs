@@ -44,7 +44,7 @@ fn imports(c: &mut Criterion) {
     let at = chrono::DateTime::parse_from_rfc3339("2026-06-10T12:00:00+08:00").expect("time");
     let upload = |m: &str, format, data: &[u8], mode| {
         e.import(
-            m,
+            &zhiku::MerchantId::parse(m).expect("merchant id"),
             Upload {
                 name: "bench",
                 format,
@@ -65,7 +65,7 @@ fn imports(c: &mut Criterion) {
                 "<https://bench.example/o/cup> <https://schema.org/price> \"{price}.00\"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n"
             );
             upload("m-bench", Format::NTriples, nt.as_bytes(), Mode::Merge);
-            let q = Question::new("m-bench", "保温杯多少钱", None, 500).expect("question");
+            let q = Question::new(zhiku::MerchantId::parse("m-bench").expect("merchant id"), "保温杯多少钱", None, 500).expect("question");
             let r = e.answer(q, at).expect("answer");
             assert!(r.answer.contains(&price.to_string()), "{}", r.answer);
         })

@@ -12,7 +12,14 @@ fn security(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = zhiku::Config::for_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), dir.path().into());
     let s = Security::open(dir.path(), &config).expect("security");
-    let (_, key) = s.keys.create(Role::Chatbot, &["m-beauty".into()], None).expect("key");
+    let (_, key) = s
+        .keys
+        .create(
+            Role::Chatbot,
+            &[zhiku::MerchantId::parse("m-beauty").expect("merchant id")],
+            None,
+        )
+        .expect("key");
     let mut g = c.benchmark_group("security");
     g.measurement_time(Duration::from_secs(5)).sample_size(30);
     g.bench_function("authenticate", |b| b.iter(|| s.keys.authenticate(&key).expect("key")));

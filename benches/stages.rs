@@ -27,7 +27,7 @@ fn stages(c: &mut Criterion) {
     let mut g = c.benchmark_group("stages");
     g.measurement_time(Duration::from_secs(5)).sample_size(20);
     for (m, text) in questions {
-        let q = Question::new(m, text, None, 500).expect("question");
+        let q = Question::new(zhiku::MerchantId::parse(m).expect("merchant id"), text, None, 500).expect("question");
         let u = p.understand.run(q.clone()).expect("understand");
         let r = p.retrieve.run(u.clone(), at).expect("retrieve");
         let d = p.generate.run(r.clone(), at).expect("answer");
@@ -52,7 +52,13 @@ fn stages(c: &mut Criterion) {
     g.bench_function("understand_cold/m-beauty", |b| {
         b.iter(|| {
             n += 1;
-            let q = Question::new("m-beauty", &format!("第{n}次问：口红多少钱"), None, 500).expect("question");
+            let q = Question::new(
+                zhiku::MerchantId::parse("m-beauty").expect("merchant id"),
+                &format!("第{n}次问：口红多少钱"),
+                None,
+                500,
+            )
+            .expect("question");
             p.understand.run(q).expect("understand")
         })
     });

@@ -13,7 +13,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/zhiku-fuzz-target}"
 secs="${FUZZ_SECONDS:-300}"
-targets="${*:-import_rdf import_table claims sparql}"
+targets="${*:-import_rdf import_table claims sparql http}"
 failed=""
 for t in $targets; do
   mkdir -p "fuzz/corpus/$t"

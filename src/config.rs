@@ -105,6 +105,36 @@ pub struct Limits {
     pub max_sparql_rows: usize,
     /// Requests one API key may have in flight; more get 429 with `Retry-After`.
     pub max_concurrent_per_key: usize,
+    /// Largest request line plus headers, in bytes; larger gets 431 `headers_too_large`
+    /// (up to 2 MiB; hyper cuts off anything larger with a bare 431).
+    pub max_header_bytes: usize,
+    /// Deepest nesting of a JSON request body (objects and arrays); deeper gets 400
+    /// `too_deep`.
+    pub max_json_depth: usize,
+    /// Deepest nesting of a SPARQL query: brackets, braces, sub-selects, chains of unary
+    /// operators, and the depth of its algebra (operator chains, `OPTIONAL`/`UNION` chains,
+    /// paths); deeper gets 400 `too_deep`.
+    pub max_query_depth: usize,
+    /// Most triple patterns in a SPARQL query (a path step counts as one); more gets 400
+    /// `query_too_large`.
+    pub max_query_patterns: usize,
+    /// Deepest nesting of an upload: JSON-LD objects and arrays, RDF/XML elements, Turtle
+    /// and TriG blank-node property lists, collections and graphs; deeper gets 400
+    /// `too_deep`.
+    pub max_import_depth: usize,
+    /// RDF/XML internal entities: the longest expansion of one entity, in bytes.
+    pub max_xml_entity_bytes: usize,
+    /// RDF/XML internal entities: all their references in one upload together may expand
+    /// to at most this many bytes.
+    pub max_xml_expansion_bytes: usize,
+    /// A request body must arrive within this time (JSON and SPARQL bodies: the whole
+    /// body; uploads: each next chunk); else 408 `body_timeout`.
+    pub body_read_timeout_ms: u64,
+    /// Threads that run SPARQL queries and imports (each with [`Limits::worker_stack_bytes`]
+    /// of stack); more requests wait for one.
+    pub heavy_workers: usize,
+    /// Stack of each heavy worker thread, in bytes (reserved, touched only as used).
+    pub worker_stack_bytes: usize,
 }
 
 impl Default for Limits {
@@ -122,6 +152,16 @@ impl Default for Limits {
             sparql_timeout_ms: 5_000,
             max_sparql_rows: 10_000,
             max_concurrent_per_key: 32,
+            max_header_bytes: 64 * 1024,
+            max_json_depth: 32,
+            max_query_depth: 64,
+            max_query_patterns: 128,
+            max_import_depth: 64,
+            max_xml_entity_bytes: 4 * 1024,
+            max_xml_expansion_bytes: 16 * 1024 * 1024,
+            body_read_timeout_ms: 30_000,
+            heavy_workers: 4,
+            worker_stack_bytes: 256 * 1024 * 1024,
         }
     }
 }

@@ -51,6 +51,9 @@ pub enum Error {
     /// A template failed to render.
     #[error("template error: {0}")]
     Template(String),
+    /// A worker failed on this request (it panicked); the service goes on.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// Configuration is incomplete or inconsistent.
     #[error("configuration error: {0}")]
     Config(String),
@@ -78,13 +81,16 @@ impl Error {
             Error::Store(StoreError::ServiceNotAllowed(_)) => "service_not_allowed",
             Error::Store(StoreError::QueryTimeout) => "query_timeout",
             Error::Store(StoreError::ResultTooLarge(_)) => "result_too_large",
-            Error::Store(StoreError::InvalidMerchantId(_)) => "invalid_request",
+            Error::Store(StoreError::InvalidMerchantId(_)) => "invalid_merchant_id",
+            Error::Store(StoreError::TooDeep(_)) => "too_deep",
+            Error::Store(StoreError::TooManyPatterns(_)) => "query_too_large",
             Error::Store(_) => "store_error",
             Error::Security(crate::security::SecurityError::Invalid { .. }) => "invalid_request",
             Error::Security(_) => "security_error",
             Error::Index(_) => "index_error",
             Error::Template(_) => "template_error",
             Error::Config(_) => "config_error",
+            Error::Internal(_) => "internal",
             Error::Io { .. } => "io_error",
         }
     }

@@ -25,7 +25,7 @@ pub struct QaCase {
     /// Case id.
     pub id: String,
     /// Merchant.
-    pub merchant_id: String,
+    pub merchant_id: crate::MerchantId,
     /// Question.
     pub question: String,
     /// Terms that must appear.
@@ -48,7 +48,7 @@ pub struct ValidationCase {
     /// Case id.
     pub id: String,
     /// Merchant.
-    pub merchant_id: String,
+    pub merchant_id: crate::MerchantId,
     /// Question context.
     #[serde(default)]
     pub question: String,
@@ -154,7 +154,7 @@ pub fn run_qa(engine: &Engine, path: &Path, default_now: Clock) -> Result<QaRepo
     let max = engine.config().limits.max_question_chars;
     for c in cases {
         let at = case_clock(c.now.as_deref(), default_now)?;
-        let resp = engine.answer(Question::new(&c.merchant_id, &c.question, None, max)?, at)?;
+        let resp = engine.answer(Question::new(c.merchant_id.clone(), &c.question, None, max)?, at)?;
         let mut verdict = qa_terms_ok(&resp.answer, &c.must_contain, &c.must_not_contain);
         if verdict.is_ok() && resp.handoff != c.handoff {
             verdict = Err(format!("handoff {} (expected {})", resp.handoff, c.handoff));

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use zhiku::engine::{Engine, Seed};
 use zhiku::security::{Role, Security};
-use zhiku::{Config, Question, eval};
+use zhiku::{Config, MerchantId, Question, eval};
 
 #[derive(Parser)]
 #[command(
@@ -40,7 +40,7 @@ enum Command {
     Import {
         /// Merchant id (created when new).
         #[arg(long)]
-        merchant: String,
+        merchant: MerchantId,
         /// `merge` (replace the values of the predicates each subject states) or `replace`
         /// (the file becomes the whole graph).
         #[arg(long, default_value = "merge")]
@@ -56,7 +56,7 @@ enum Command {
     Ask {
         /// Merchant id.
         #[arg(long)]
-        merchant: String,
+        merchant: MerchantId,
         /// Answer as of this RFC 3339 time.
         #[arg(long)]
         now: Option<String>,
@@ -108,7 +108,7 @@ enum KeysCommand {
         role: String,
         /// A merchant the key may touch (chatbot and merchant keys; repeatable).
         #[arg(long = "merchant")]
-        merchants: Vec<String>,
+        merchants: Vec<MerchantId>,
         /// Who the key is for.
         #[arg(long)]
         note: Option<String>,
@@ -200,7 +200,7 @@ fn audit_command(config: &Config, command: AuditCommand) -> anyhow::Result<()> {
 /// Imports one file with a progress bar (triples parsed, triples/s); prints the job.
 fn import_file(
     engine: &Engine,
-    merchant: &str,
+    merchant: &MerchantId,
     mode: zhiku::import::Mode,
     format: Option<&str>,
     file: &Path,
@@ -310,7 +310,7 @@ fn main() -> anyhow::Result<()> {
         } => {
             let engine = Engine::open(config, Seed::IfEmpty)?;
             let at = zhiku::api::clock(now.as_deref())?;
-            let q = Question::new(&merchant, &question, None, engine.config().limits.max_question_chars)?;
+            let q = Question::new(merchant, &question, None, engine.config().limits.max_question_chars)?;
             let r = engine.answer(q, at)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);

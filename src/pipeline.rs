@@ -5,6 +5,7 @@
 //! Validated → Response).
 
 use crate::Error;
+use crate::merchant_id::MerchantId;
 use crate::security::mask::mask;
 use crate::store::Layer;
 use crate::store::merchant::MerchantFacts;
@@ -22,7 +23,7 @@ pub type Clock = DateTime<FixedOffset>;
 #[derive(Debug, Clone, Serialize)]
 pub struct Question {
     /// Merchant whose knowledge answers it.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// The question text (trimmed, non-empty, within the configured length).
     pub text: String,
     /// Conversation id, if any.
@@ -30,12 +31,14 @@ pub struct Question {
 }
 
 impl Question {
-    /// Validates the fields: non-empty question of at most `max_chars` characters.
-    pub fn new(merchant_id: &str, text: &str, session_id: Option<String>, max_chars: usize) -> Result<Self, Error> {
+    /// Validates the text: non-empty of at most `max_chars` characters once trimmed.
+    pub fn new(
+        merchant_id: MerchantId,
+        text: &str,
+        session_id: Option<String>,
+        max_chars: usize,
+    ) -> Result<Self, Error> {
         let text = text.trim();
-        if merchant_id.trim().is_empty() {
-            return Err(Error::invalid("merchant_id", "must not be empty"));
-        }
         if text.is_empty() {
             return Err(Error::invalid("question", "must not be empty"));
         }
@@ -47,7 +50,7 @@ impl Question {
             ));
         }
         Ok(Question {
-            merchant_id: merchant_id.trim().to_string(),
+            merchant_id,
             text: text.to_string(),
             session_id,
         })
@@ -252,7 +255,7 @@ impl From<Validated> for Response {
         };
         // What leaves the service shows sensitive values masked (138****5678).
         Response {
-            merchant_id: u.question.merchant_id,
+            merchant_id: u.question.merchant_id.to_string(),
             question: mask(&u.question.text).into_owned(),
             answer: mask(&answer).into_owned(),
             intent: u.intent.id,

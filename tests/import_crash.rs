@@ -16,7 +16,9 @@ const MERCHANT: &str = "m-beauty";
 
 fn graph_lines(data: &Path) -> BTreeSet<String> {
     let store = GraphStore::open(&data.join("graph")).expect("open graph");
-    let g = store.graph_copy(store.live_graph(MERCHANT).unwrap().as_ref()).unwrap();
+    let g = store
+        .graph_copy(store.live_graph(&common::mid(MERCHANT)).unwrap().as_ref())
+        .unwrap();
     // Blank node labels differ between loads; compare with them masked.
     g.iter().map(|t| common::mask_blanks(&t.to_string())).collect()
 }
@@ -133,7 +135,7 @@ fn crash_rounds(streamed: bool) {
         if interrupted_job && after != before {
             // Killed after the commit, before the acknowledgement: the restart re-derived
             // every passage, the new products included.
-            let q = zhiku::Question::new(MERCHANT, "测试商品7号", None, 500).unwrap();
+            let q = zhiku::Question::new(common::mid(MERCHANT), "测试商品7号", None, 500).unwrap();
             let hits = engine.search(q, common::at("2026-06-10T12:00:00+08:00")).unwrap();
             assert!(
                 hits.evidence
@@ -142,7 +144,7 @@ fn crash_rounds(streamed: bool) {
                 "after {delay_ms} ms: the new product's passage is indexed"
             );
         }
-        let q = zhiku::Question::new(MERCHANT, "HY-LP-0213多少钱", None, 500).unwrap();
+        let q = zhiku::Question::new(common::mid(MERCHANT), "HY-LP-0213多少钱", None, 500).unwrap();
         let r = engine.answer(q, common::at("2026-06-10T12:00:00+08:00")).unwrap();
         let expected = if after == before { "139" } else { "1" };
         assert!(r.answer.contains(expected), "after {delay_ms} ms: {}", r.answer);

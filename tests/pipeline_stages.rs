@@ -6,15 +6,16 @@ use zhiku::Question;
 use zhiku::store::passages::PassageKind;
 
 fn q(m: &str, text: &str) -> Question {
-    Question::new(m, text, None, 500).unwrap()
+    Question::new(zhiku::MerchantId::parse(m).unwrap(), text, None, 500).unwrap()
 }
 
 #[test]
 fn question_is_validated_at_the_edge() {
-    assert!(Question::new("m-beauty", "  ", None, 500).is_err());
-    assert!(Question::new("", "在吗", None, 500).is_err());
-    assert!(Question::new("m-beauty", &"好".repeat(501), None, 500).is_err());
-    assert_eq!(Question::new("m-beauty", " 在吗 ", None, 500).unwrap().text, "在吗");
+    let m = || zhiku::MerchantId::parse("m-beauty").unwrap();
+    assert!(Question::new(m(), "  ", None, 500).is_err());
+    assert!(zhiku::MerchantId::parse("").is_err());
+    assert!(Question::new(m(), &"好".repeat(501), None, 500).is_err());
+    assert_eq!(Question::new(m(), " 在吗 ", None, 500).unwrap().text, "在吗");
 }
 
 #[test]

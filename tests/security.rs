@@ -641,7 +641,7 @@ async fn audit_is_queried_by_admins_only_and_records_sparql() {
 
 /// Words and names another merchant's questions would use, read from the data at run time.
 fn vocabulary(merchant: &str) -> Vec<String> {
-    let facts = engine().facts(merchant).unwrap();
+    let facts = engine().facts(&common::mid(merchant)).unwrap();
     let mut words: Vec<String> = facts.products.iter().map(|p| p.name.clone()).collect();
     words.extend(facts.products.iter().filter_map(|p| p.sku.clone()));
     words.extend(facts.products.iter().filter_map(|p| p.brand.clone()));
@@ -685,7 +685,7 @@ mod isolation {
             let q = ask.replacen("{}", &theirs[i % theirs.len()], 1).replacen("{}", &mine[j % mine.len()], 1) + &noise;
             let q = q.chars().take(400).collect::<String>();
             let at = common::at("2026-06-10T12:00:00+08:00");
-            let question = zhiku::Question::new(a, &q, None, 500).unwrap();
+            let question = zhiku::Question::new(common::mid(a), &q, None, 500).unwrap();
             let r = engine().search(question.clone(), at).unwrap();
             for e in &r.evidence {
                 prop_assert!(e.merchant_id == a || e.merchant_id == "_general", "{q}: evidence {} from {}", e.subject, e.merchant_id);

@@ -182,10 +182,11 @@ fn a_streamed_merchant_survives_a_restart_and_old_generations_are_dropped() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let file = dir.path().join("shop.ttl");
-    let m = "m-str-restart";
-    std::fs::write(&file, shop(m)).unwrap();
+    let id = "m-str-restart";
+    let m = &zhiku::MerchantId::parse(id).unwrap();
+    std::fs::write(&file, shop(id)).unwrap();
     let ask = |engine: &Engine, q: &str| {
-        let q = zhiku::Question::new(m, q, None, 500).unwrap();
+        let q = zhiku::Question::new(m.clone(), q, None, 500).unwrap();
         engine
             .answer(q, common::at("2026-06-10T12:00:00+08:00"))
             .unwrap()
@@ -202,7 +203,7 @@ fn a_streamed_merchant_survives_a_restart_and_old_generations_are_dropped() {
         assert!(ask(&engine, "保温杯多少钱").contains("88"));
         std::fs::write(
             &file,
-            format!("{}\n<https://x.example/a> <https://x.example/b> \"open .\n", shop(m)),
+            format!("{}\n<https://x.example/a> <https://x.example/b> \"open .\n", shop(id)),
         )
         .unwrap();
         let e = engine
@@ -213,7 +214,13 @@ fn a_streamed_merchant_survives_a_restart_and_old_generations_are_dropped() {
     let store = zhiku::store::GraphStore::open(&data.join("graph")).unwrap();
     let live = store.live_graph(m).unwrap();
     assert!(live.as_str().ends_with("/g3"), "{live}");
-    let merchant_graphs: Vec<String> = store.merchant_ids().unwrap().into_iter().filter(|id| id == m).collect();
+    let merchant_graphs: Vec<String> = store
+        .merchant_ids()
+        .unwrap()
+        .into_iter()
+        .filter(|x| x == m)
+        .map(|x| x.to_string())
+        .collect();
     assert_eq!(merchant_graphs.len(), 1);
     assert_eq!(store.graph_len(live.as_ref()).unwrap(), 15);
     // Earlier generations, and the one the failed import started, hold nothing.

@@ -12,7 +12,7 @@ fn a_merchant_imported_at_run_time_answers_from_its_facts() {
     let ttl = std::fs::read(common::root().join("tests/fixtures/m-tea.ttl")).unwrap();
     let job = e
         .import(
-            "m-tea",
+            &common::mid("m-tea"),
             Upload {
                 name: "m-tea.ttl",
                 format: Format::Turtle,
@@ -40,7 +40,7 @@ fn a_merchant_imported_at_run_time_answers_from_its_facts() {
     let mut failures = Vec::new();
     for (q, must, handoff) in cases {
         let r = e
-            .answer(zhiku::Question::new("m-tea", q, None, 500).unwrap(), at)
+            .answer(zhiku::Question::new(common::mid("m-tea"), q, None, 500).unwrap(), at)
             .unwrap();
         let ok = must.iter().all(|m| r.answer.contains(m)) && r.handoff == *handoff;
         if !ok {

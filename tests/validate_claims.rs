@@ -57,11 +57,19 @@ fn loaded() -> &'static Loaded {
         for id in ["m-beauty", "m-digital", "m-apparel"] {
             let data = std::fs::read(merchant_file(id)).expect("merchant ttl");
             store
-                .replace_graph_turtle(merchant_graph(id).expect("id").as_ref(), id, &data)
+                .replace_graph_turtle(
+                    merchant_graph(&zhiku::MerchantId::parse(id).expect("id")).as_ref(),
+                    id,
+                    &data,
+                )
                 .expect("merchant graph");
             facts.insert(
                 id.to_string(),
-                store.scoped(id).expect("scoped").facts().expect("facts"),
+                store
+                    .scoped(&zhiku::MerchantId::parse(id).expect("id"))
+                    .expect("scoped")
+                    .facts()
+                    .expect("facts"),
             );
         }
         let ontology = Ontology::load(&store).unwrap_or_default();

@@ -13,12 +13,18 @@ const FORMATS: [Format; 5] = [
     Format::RdfXml,
 ];
 
+/// The service's default parse limits, with a smaller triple cap.
+static LIMITS: std::sync::LazyLock<zhiku::import::ParseLimits> = std::sync::LazyLock::new(|| zhiku::import::ParseLimits {
+    max_triples: 10_000,
+    ..(&zhiku::config::Limits::default()).into()
+});
+
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, body)) = data.split_first() else {
         return;
     };
     let format = FORMATS[pick as usize % FORMATS.len()];
-    let graph = zhiku::store::graph::merchant_graph("m-fuzz").expect("graph name");
+    let graph = zhiku::store::graph::merchant_graph(&zhiku::MerchantId::parse("m-fuzz").expect("merchant id"));
     let empty = oxigraph::model::Graph::new();
     let upload = Upload {
         name: "fuzz",
@@ -31,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
         graph.as_ref(),
         &CsvMapping::default(),
         &empty,
-        10_000,
+        &LIMITS,
         &|_| {},
     ) {
         assert!(triples.len() <= 10_000);

@@ -11,17 +11,23 @@ static MAPPING: LazyLock<CsvMapping> = LazyLock::new(|| {
     CsvMapping::load(&path).expect("csv mapping")
 });
 
+/// The service's default parse limits, with a smaller triple cap.
+static LIMITS: std::sync::LazyLock<zhiku::import::ParseLimits> = std::sync::LazyLock::new(|| zhiku::import::ParseLimits {
+    max_triples: 10_000,
+    ..(&zhiku::config::Limits::default()).into()
+});
+
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, body)) = data.split_first() else {
         return;
     };
     let format = if pick % 2 == 0 { Format::Csv } else { Format::Tsv };
-    let graph = zhiku::store::graph::merchant_graph("m-fuzz").expect("graph name");
+    let graph = zhiku::store::graph::merchant_graph(&zhiku::MerchantId::parse("m-fuzz").expect("merchant id"));
     let empty = oxigraph::model::Graph::new();
     let upload = Upload {
         name: "fuzz",
         format,
         data: body,
     };
-    let _ = parse(upload, "m-fuzz", graph.as_ref(), &MAPPING, &empty, 10_000, &|_| {});
+    let _ = parse(upload, "m-fuzz", graph.as_ref(), &MAPPING, &empty, &LIMITS, &|_| {});
 });

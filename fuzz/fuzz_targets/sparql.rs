@@ -39,7 +39,7 @@ static SETUP: LazyLock<Setup> = LazyLock::new(|| {
     let config = zhiku::Config::for_project(&root, dir.path().to_path_buf());
     let graph = GraphStore::open(&dir.path().join("graph")).expect("store");
     let report = zhiku::engine::load_seed_graphs(&graph, &config).expect("seed");
-    let mut ids = report.merchants.iter().map(|m| m.0.clone());
+    let mut ids = report.merchants.iter().map(|m| zhiku::MerchantId::parse(&m.0).expect("merchant id"));
     let own = ids.next().expect("a demo merchant");
     let view = graph.scoped(&own).expect("view");
     let mine = literals(&view);
@@ -86,6 +86,8 @@ fuzz_target!(
     let Ok(query) = std::str::from_utf8(data) else { return };
     let setup = &*SETUP;
     let limits = QueryLimits {
+        max_depth: zhiku::config::Limits::default().max_query_depth,
+        max_patterns: zhiku::config::Limits::default().max_query_patterns,
         deadline: Instant::now() + Duration::from_millis(200),
         max_rows: 1_000,
         token: CancellationToken::new(),

@@ -3,6 +3,7 @@
 //! audit record. Handlers behind it receive the caller's [`Principal`] as an extension.
 
 use super::{ApiError, Shared};
+use crate::merchant_id::MerchantId;
 use crate::security::rbac::{self, Access, Lookup, Route, Scope};
 use crate::security::{NewRecord, Principal};
 use axum::body::Body;
@@ -10,13 +11,13 @@ use axum::extract::{MatchedPath, RawPathParams, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use tracing::Instrument;
 
 /// The merchant the guard checked the key against (`None`: the route names none). Handlers
-/// of `Scope::Query` routes read their merchant from here.
+/// of path- and query-scoped routes take their merchant from here, never from the request
+/// again.
 #[derive(Debug, Clone)]
-pub(crate) struct CheckedMerchant(pub Option<String>);
+pub(crate) struct CheckedMerchant(pub Option<MerchantId>);
 
 /// More about a call for its audit record (a SPARQL query), set by a handler on its
 /// response.
@@ -38,19 +39,18 @@ fn request_id(headers: &HeaderMap) -> String {
         .unwrap_or_else(|_| format!("seq{}", FALLBACK.fetch_add(1, std::sync::atomic::Ordering::Relaxed)))
 }
 
+/// The key a request presents: `Authorization: Bearer …`, else `X-Api-Key` (an
+/// `Authorization` header of another scheme does not hide a key sent beside it).
 fn presented_key(headers: &HeaderMap) -> Option<&str> {
-    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        return v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer "));
-    }
-    headers.get("x-api-key").and_then(|v| v.to_str().ok())
-}
-
-#[derive(Deserialize)]
-struct MerchantField {
-    merchant_id: String,
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    bearer.or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
 }
 
 /// One request's facts for its audit record.
+#[derive(Clone)]
 struct Call {
     request_id: String,
     action: &'static str,
@@ -102,12 +102,22 @@ async fn deny(engine: &Shared, call: &Call, principal: Option<&Principal>, err: 
         r.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
+    if r.status() == StatusCode::TOO_MANY_REQUESTS {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
     r
 }
 
-/// The merchant a request names, by the route's scope; the body is buffered (within
-/// `limits.max_body_bytes`) for `Scope::Body` and handed on unchanged.
-async fn merchant_of(route: &Route, req: Request, max_body: usize) -> Result<(Option<String>, Request), ApiError> {
+/// The merchant a request names, by the route's scope, parsed into a [`MerchantId`]. A
+/// body-scoped request's body is read (within `limits.max_body_bytes` and
+/// `limits.body_read_timeout_ms`) and parsed once, into the route's typed request, which
+/// goes on to the handler in place of the bytes.
+async fn merchant_of(
+    route: &Route,
+    req: Request,
+    limits: &crate::config::Limits,
+) -> Result<(Option<MerchantId>, Request), ApiError> {
     match route.scope {
         Scope::None => Ok((None, req)),
         Scope::Path => {
@@ -115,48 +125,45 @@ async fn merchant_of(route: &Route, req: Request, max_body: usize) -> Result<(Op
             let params = <RawPathParams as axum::extract::FromRequestParts<()>>::from_request_parts(&mut parts, &())
                 .await
                 .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text()))?;
-            let id = params.iter().find(|(k, _)| *k == "id").map(|(_, v)| v.to_string());
-            Ok((id, Request::from_parts(parts, body)))
+            let id = params.iter().find(|(k, _)| *k == "id").map(|(_, v)| merchant_id(v));
+            Ok((id.transpose()?, Request::from_parts(parts, body)))
         }
         Scope::Query => {
-            let q = req.uri().query().unwrap_or("");
-            let m = merchant_param(q)?;
-            Ok((m, req))
-        }
-        Scope::Body => {
-            let (parts, body) = req.into_parts();
-            let bytes = axum::body::to_bytes(body, max_body).await.map_err(|_| {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    "request body exceeds the configured limit (limits.max_body_bytes)",
-                )
-            })?;
-            // A body without a string `merchant_id` is passed on: the handler refuses it (400).
-            let m = serde_json::from_slice::<MerchantField>(&bytes)
-                .ok()
-                .map(|f| f.merchant_id);
-            Ok((m, Request::from_parts(parts, Body::from(bytes))))
-        }
-    }
-}
-
-/// The `merchant` query parameter; given twice is an error.
-fn merchant_param(q: &str) -> Result<Option<String>, ApiError> {
-    let mut found = None;
-    for (k, v) in form_urlencoded::parse(q.as_bytes()) {
-        if k == "merchant" {
-            if found.is_some() {
+            let pairs = super::query_pairs(req.uri().query().unwrap_or(""))?;
+            let mut found = pairs.iter().filter(|(k, _)| k == "merchant");
+            let m = found.next().map(|(_, v)| merchant_id(v)).transpose()?;
+            if found.next().is_some() {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "invalid_query",
                     "`merchant` given more than once",
                 ));
             }
-            found = Some(v.into_owned());
+            Ok((m, req))
+        }
+        Scope::Body => {
+            let parse = super::body_parser(route.path).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "no body type for this route",
+                )
+            })?;
+            let (mut parts, body) = req.into_parts();
+            super::require_json(&parts.headers)?;
+            let bytes = super::read_body(body, limits).await?;
+            let parsed = parse(&bytes, limits.max_json_depth)?;
+            let merchant = parsed.merchant.clone();
+            parts.extensions.insert(parsed);
+            Ok((Some(merchant), Request::from_parts(parts, Body::empty())))
         }
     }
-    Ok(found)
+}
+
+/// A merchant id named in a path or query: 400 `invalid_merchant_id` when malformed or
+/// reserved.
+fn merchant_id(s: &str) -> Result<MerchantId, ApiError> {
+    MerchantId::parse(s).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_merchant_id", e.to_string()))
 }
 
 /// The middleware (`route_layer`, so it sees the matched route pattern).
@@ -171,22 +178,22 @@ pub(super) async fn guard(State(engine): State<Shared>, req: Request, next: Next
             .as_deref()
             .map(|p| rbac::lookup(&method, p))
             .unwrap_or(Lookup::Unlisted);
+        let mut call = Call {
+            request_id: request_id.clone(),
+            action: "unlisted",
+            target: req.uri().path().to_string(),
+        };
         let route = match lookup {
             Lookup::Route(r) => r,
             Lookup::WrongMethod => {
-                return ApiError::new(
+                let err = ApiError::new(
                     StatusCode::METHOD_NOT_ALLOWED,
                     "method_not_allowed",
                     format!("{method} is not allowed here"),
-                )
-                .into_response();
+                );
+                return deny(&engine, &call, None, err).await;
             }
             Lookup::Unlisted => {
-                let call = Call {
-                    request_id: request_id.clone(),
-                    action: "unlisted",
-                    target: req.uri().path().to_string(),
-                };
                 let err = ApiError::new(
                     StatusCode::FORBIDDEN,
                     "forbidden",
@@ -198,71 +205,13 @@ pub(super) async fn guard(State(engine): State<Shared>, req: Request, next: Next
         if route.access == Access::Public {
             return next.run(req).await;
         }
-        let mut call = Call {
-            request_id: request_id.clone(),
-            action: route.action,
-            target: req.uri().path().to_string(),
-        };
-        let principal = match presented_key(req.headers()) {
-            None => Err(crate::security::keys::KeyRejection::Missing),
-            Some(k) => engine.security().keys.authenticate(k),
-        };
-        let principal = match principal {
-            Ok(p) => p,
-            Err(rej) => {
-                let err = ApiError::new(StatusCode::UNAUTHORIZED, rej.code(), rej.to_string());
-                return deny(&engine, &call, None, err).await;
-            }
-        };
-        if !route.admits(principal.role) {
-            let err = ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("a {} key may not call {} {}", principal.role, route.method, route.path),
-            );
-            return deny(&engine, &call, Some(&principal), err).await;
-        }
-        let (mut merchant, mut req) = match merchant_of(route, req, engine.config().limits.max_body_bytes).await {
+        call.action = route.action;
+        let (principal, req, permit) = match admit(&engine, route, &mut call, req).await {
             Ok(x) => x,
-            Err(err) => return deny(&engine, &call, Some(&principal), err).await,
+            Err(response) => return response,
         };
-        if route.scope == Scope::Query && merchant.is_none() && principal.role.has_merchants() {
-            // a chatbot or merchant key's queries always see one of its merchants
-            match principal.merchants.as_slice() {
-                [only] => merchant = Some(only.clone()),
-                _ => {
-                    let err: ApiError =
-                        crate::Error::invalid("merchant", "this key has several merchants: name one with ?merchant=")
-                            .into();
-                    return deny(&engine, &call, Some(&principal), err).await;
-                }
-            }
-        }
-        if let Some(m) = &merchant {
-            call.target = m.clone();
-            if !principal.may_access(m) {
-                // The same answer as for a merchant that does not exist: existence does not leak.
-                let err: ApiError = crate::Error::UnknownMerchant(m.clone()).into();
-                return deny(&engine, &call, Some(&principal), err).await;
-            }
-        }
-        let Some(_permit) = engine.security().limiter.try_acquire(&principal.key_id) else {
-            let mut r = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!(
-                    "this key already has {} requests in flight (limits.max_concurrent_per_key)",
-                    engine.config().limits.max_concurrent_per_key
-                ),
-            )
-            .into_response();
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            return r;
-        };
-        req.extensions_mut().insert(principal.clone());
-        req.extensions_mut().insert(CheckedMerchant(merchant.clone()));
         let response = next.run(req).await;
+        drop(permit);
         if route.audited || principal.role == crate::security::Role::Admin {
             let status = response.status();
             let outcome = if status.is_success() || status.is_redirection() {
@@ -281,4 +230,112 @@ pub(super) async fn guard(State(engine): State<Shared>, req: Request, next: Next
         response.headers_mut().insert("x-request-id", v);
     }
     response
+}
+
+/// Key, role, merchant scope and the per-key limit, in that order: the caller, the request
+/// carrying its [`Principal`], [`CheckedMerchant`] and [`CallRecord`] (plus the parsed
+/// body of a body-scoped route), and the call's permit. A refusal is audited and answered
+/// here.
+async fn admit(
+    engine: &Shared,
+    route: &'static Route,
+    call: &mut Call,
+    req: Request,
+) -> Result<(Principal, Request, tokio::sync::OwnedSemaphorePermit), Response> {
+    let principal = match presented_key(req.headers()) {
+        None => Err(crate::security::keys::KeyRejection::Missing),
+        Some(k) => engine.security().keys.authenticate(k),
+    };
+    let principal = match principal {
+        Ok(p) => p,
+        Err(rej) => {
+            let err = ApiError::new(StatusCode::UNAUTHORIZED, rej.code(), rej.to_string());
+            return Err(deny(engine, call, None, err).await);
+        }
+    };
+    if !route.admits(principal.role) {
+        let err = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("a {} key may not call {} {}", principal.role, route.method, route.path),
+        );
+        return Err(deny(engine, call, Some(&principal), err).await);
+    }
+    let limits = &engine.config().limits;
+    let (merchant, mut req) = match merchant_of(route, req, limits).await {
+        Ok(x) => x,
+        Err(err) => return Err(deny(engine, call, Some(&principal), err).await),
+    };
+    let merchant = match checked_merchant(route, &principal, merchant, call) {
+        Ok(m) => m,
+        Err(err) => return Err(deny(engine, call, Some(&principal), err).await),
+    };
+    let Some(permit) = engine.security().limiter.try_acquire(&principal.key_id) else {
+        let err = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "this key already has {} requests in flight (limits.max_concurrent_per_key)",
+                limits.max_concurrent_per_key
+            ),
+        );
+        return Err(deny(engine, call, Some(&principal), err).await);
+    };
+    req.extensions_mut().insert(principal.clone());
+    req.extensions_mut().insert(CheckedMerchant(merchant));
+    req.extensions_mut().insert(CallRecord {
+        call: call.clone(),
+        principal: principal.clone(),
+    });
+    Ok((principal, req, permit))
+}
+
+/// The merchant the call may touch: the one it named (the key must be allowed it; if not,
+/// the same 404 as a merchant that does not exist), or, for a query-scoped route and a key
+/// bound to one merchant, that one.
+fn checked_merchant(
+    route: &Route,
+    principal: &Principal,
+    named: Option<MerchantId>,
+    call: &mut Call,
+) -> Result<Option<MerchantId>, ApiError> {
+    let merchant = match (named, route.scope) {
+        (None, Scope::Query) if principal.role.has_merchants() => match principal.merchants.as_slice() {
+            [only] => Some(only.clone()),
+            _ => {
+                return Err(crate::Error::invalid(
+                    "merchant",
+                    "this key has several merchants: name one with ?merchant=",
+                )
+                .into());
+            }
+        },
+        (named, _) => named,
+    };
+    if let Some(m) = &merchant {
+        call.target = m.to_string();
+        if !principal.may_access(m) {
+            return Err(crate::Error::UnknownMerchant(m.to_string()).into());
+        }
+    }
+    Ok(merchant)
+}
+
+/// What a handler needs to audit a step of its own call before it responds (a SPARQL
+/// query is recorded before it runs).
+#[derive(Clone)]
+pub(crate) struct CallRecord {
+    call: Call,
+    principal: Principal,
+}
+
+impl CallRecord {
+    /// Appends a `started` record of this call, with `detail`, before the work runs.
+    pub(crate) async fn started(&self, engine: &Shared, detail: String) {
+        let mut record = self
+            .call
+            .record(Some(&self.principal), "started", StatusCode::OK, Some(detail));
+        record.status = None;
+        audit(engine, record).await;
+    }
 }

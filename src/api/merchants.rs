@@ -2,10 +2,14 @@
 //! format comes from `?format=`, the `Content-Type` or the `?name=` file extension, in that
 //! order; the engine does the rest.
 
+use super::guard::CheckedMerchant;
 use super::{ApiError, Shared, blocking};
 use crate::Error;
 use crate::engine::SpoolFile;
+use crate::engine::workers::Pool;
 use crate::import::{Format, ImportError, Mode};
+use crate::merchant_id::MerchantId;
+use axum::Extension;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
@@ -67,9 +71,14 @@ fn upload_format(q: &ImportQuery, headers: &HeaderMap) -> Result<Format, Error> 
     Err(ImportError::UnsupportedFormat(told.to_string()).into())
 }
 
+/// The merchant the guard checked (every merchant route is path-scoped).
+fn checked(m: CheckedMerchant) -> Result<MerchantId, ApiError> {
+    m.0.ok_or_else(|| Error::invalid("id", "no merchant in the path").into())
+}
+
 async fn import(
     State(engine): State<Shared>,
-    Path(id): Path<String>,
+    Extension(m): Extension<CheckedMerchant>,
     q: Result<Query<ImportQuery>, QueryRejection>,
     headers: HeaderMap,
     body: Body,
@@ -81,9 +90,15 @@ async fn import(
     };
     let format = upload_format(&q, &headers)?;
     let name = q.name.clone().unwrap_or_else(|| "upload".to_string());
+    let id = checked(m)?;
     let spool = spool(&engine, body, format, &name).await?;
     let e = engine.clone();
-    let job = blocking(move || e.import_file(&id, spool.path(), &name, format, mode, &|_| {})).await?;
+    let job = engine
+        .workers()
+        .run(Pool::Import, move || {
+            e.import_file(&id, spool.path(), &name, format, mode, &|_| {})
+        })
+        .await?;
     Ok(axum::Json(job))
 }
 
@@ -106,7 +121,7 @@ async fn spool(engine: &Shared, body: Body, format: Format, name: &str) -> Resul
     let mut stream = body.into_data_stream();
     let mut total = 0u64;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| Error::invalid("body", format!("upload interrupted: {e}")))?;
+        let chunk = chunk.map_err(|e| super::body_error(&e, setting))?;
         total += chunk.len() as u64;
         if total > limit {
             return Err(Error::from(ImportError::TooLarge {
@@ -131,8 +146,10 @@ async fn spool(engine: &Shared, body: Body, format: Format, name: &str) -> Resul
 
 async fn job(
     State(engine): State<Shared>,
-    Path((id, job)): Path<(String, String)>,
+    Extension(m): Extension<CheckedMerchant>,
+    Path((_, job)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let id = checked(m)?;
     let e = engine.clone();
     Ok(axum::Json(blocking(move || e.job(&id, &job)).await?))
 }
@@ -148,16 +165,20 @@ pub struct ExportQuery {
 
 async fn export(
     State(engine): State<Shared>,
-    Path(id): Path<String>,
+    Extension(m): Extension<CheckedMerchant>,
     q: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(q) = q?;
+    let id = checked(m)?;
     let format = match q.format.as_deref() {
         None => Format::Turtle,
         Some(f) => Format::from_name(f).ok_or_else(|| Error::from(ImportError::UnsupportedFormat(f.to_string())))?,
     };
     let e = engine.clone();
-    let bytes = blocking(move || e.export(&id, format)).await?;
+    let bytes = engine
+        .workers()
+        .run(Pool::Import, move || e.export(&id, format))
+        .await?;
     Ok(([(header::CONTENT_TYPE, format.media_type())], bytes))
 }
 
@@ -171,10 +192,15 @@ pub struct SubjectQuery {
 
 async fn delete_subject(
     State(engine): State<Shared>,
-    Path(id): Path<String>,
+    Extension(m): Extension<CheckedMerchant>,
     q: Result<Query<SubjectQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(q) = q?;
+    let id = checked(m)?;
     let e = engine.clone();
-    Ok(axum::Json(blocking(move || e.delete_subject(&id, &q.iri)).await?))
+    let job = engine
+        .workers()
+        .run(Pool::Import, move || e.delete_subject(&id, &q.iri))
+        .await?;
+    Ok(axum::Json(job))
 }

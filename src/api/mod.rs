@@ -4,24 +4,29 @@
 
 use crate::Error;
 use crate::engine::Engine;
+use crate::merchant_id::MerchantId;
 use crate::pipeline::{Clock, Question};
 use crate::store::StoreError;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use body::{Checked, ScopedBody};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 
 mod admin;
+mod body;
 mod guard;
 mod merchants;
 mod ontology;
+mod server;
 mod sparql;
+
+pub use server::serve_on;
 
 /// An API error: status, machine-readable code, human message.
 #[derive(Debug)]
@@ -69,14 +74,19 @@ impl From<Error> for ApiError {
                 StoreError::QuerySyntax(_)
                 | StoreError::ServiceNotAllowed(_)
                 | StoreError::ResultTooLarge(_)
+                | StoreError::TooDeep(_)
+                | StoreError::TooManyPatterns(_)
                 | StoreError::InvalidMerchantId(_),
             )
             | Error::Security(crate::security::SecurityError::Invalid { .. }) => StatusCode::BAD_REQUEST,
             Error::Store(StoreError::QueryTimeout) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        if status.is_server_error() {
-            tracing::error!(error = %e, "request failed");
+        match &e {
+            // the client's query ran out of its time: its doing, not the service's
+            Error::Store(StoreError::QueryTimeout) => tracing::info!(error = %e, "query cancelled"),
+            _ if status.is_server_error() => tracing::error!(error = %e, "request failed"),
+            _ => {}
         }
         let details = match &e {
             Error::Import(i) => i.details(),
@@ -99,32 +109,14 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> Self {
-        match r {
-            JsonRejection::BytesRejection(_) => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "request body exceeds the configured limit (limits.max_body_bytes)",
-            ),
-            JsonRejection::MissingJsonContentType(_) => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as application/json",
-            ),
-            other => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", other.body_text()),
-        }
-    }
-}
-
 pub(crate) type Shared = Arc<Engine>;
 
 /// `POST /v1/answer` and `/v1/search` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AskBody {
     /// Merchant id.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// Question.
     pub question: String,
     /// Conversation id.
@@ -136,11 +128,11 @@ pub struct AskBody {
 }
 
 /// `POST /v1/validate` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ValidateBody {
     /// Merchant id.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// Answer text to check.
     pub answer: String,
     /// The question it answers (context).
@@ -149,6 +141,107 @@ pub struct ValidateBody {
     /// Check as of this RFC 3339 time instead of now.
     #[serde(default)]
     pub now: Option<String>,
+}
+
+impl ScopedBody for AskBody {
+    fn merchant_id(&self) -> &MerchantId {
+        &self.merchant_id
+    }
+}
+
+impl ScopedBody for ValidateBody {
+    fn merchant_id(&self) -> &MerchantId {
+        &self.merchant_id
+    }
+}
+
+/// The typed request of each body-scoped route ([`Scope::Body`] in the access table): the
+/// guard parses the body into it once, checks its merchant, and hands it to the handler.
+fn body_parser(route: &str) -> Option<body::Parser> {
+    match route {
+        "/v1/answer" | "/v1/search" => Some(body::parser::<AskBody>),
+        "/v1/validate" => Some(body::parser::<ValidateBody>),
+        _ => None,
+    }
+}
+
+/// 415 unless the request says its body is JSON.
+fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ))
+    }
+}
+
+/// A small request body, whole: at most `limits.max_body_bytes`, arriving within
+/// `limits.body_read_timeout_ms`.
+async fn read_body(body: axum::body::Body, limits: &crate::config::Limits) -> Result<axum::body::Bytes, ApiError> {
+    let timeout = std::time::Duration::from_millis(limits.body_read_timeout_ms);
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limits.max_body_bytes)).await {
+        Err(_) => Err(body_timeout()),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => Err(body_error(&e, "limits.max_body_bytes")),
+    }
+}
+
+fn body_timeout() -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "body_timeout",
+        "the request body did not arrive in time (limits.body_read_timeout_ms)",
+    )
+}
+
+/// A failed body read: 408 when it stalled past `limits.body_read_timeout_ms`, else 413
+/// naming the limit `setting` it passed.
+fn body_error(e: &(dyn std::error::Error + 'static), setting: &str) -> ApiError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<tower_http::timeout::TimeoutError>() {
+            return body_timeout();
+        }
+        cause = c.source();
+    }
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!("the request body exceeds {setting}"),
+    )
+}
+
+/// The pairs of a URL query, percent-decoded strictly: 400 `invalid_query` when a value
+/// is not UTF-8 (never replaced characters).
+fn query_pairs(q: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let decode = |s: &str| {
+        let s = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&s)
+            .decode_utf8()
+            .map(|c| c.into_owned())
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    format!("not UTF-8 once decoded: {e}"),
+                )
+            })
+    };
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            Ok((decode(k)?, decode(v)?))
+        })
+        .collect()
 }
 
 /// Parses an optional RFC 3339 time; defaults to the wall clock (the edge is the only place
@@ -170,18 +263,13 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
-/// An upload body, or 413 when it exceeds `limits.max_import_bytes` (`what` names it).
+/// A buffered request body, or 413 naming the limit `setting` it passed (408 when it
+/// stalled past `limits.body_read_timeout_ms`).
 pub(crate) fn upload_body(
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-    what: &str,
+    setting: &str,
 ) -> Result<axum::body::Bytes, ApiError> {
-    body.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("{what} exceeds limits.max_import_bytes"),
-        )
-    })
+    body.map_err(|e| body_error(&e, setting))
 }
 
 /// A response body with every sensitive value in it masked (what the shopper typed, too).
@@ -191,10 +279,9 @@ fn shown(mut body: serde_json::Value) -> Json<serde_json::Value> {
 }
 
 /// Validates an ask body into the domain types at the edge.
-fn ask(engine: &Engine, body: Result<Json<AskBody>, JsonRejection>) -> Result<(Question, Clock), ApiError> {
-    let Json(b) = body?;
+fn ask(engine: &Engine, b: AskBody) -> Result<(Question, Clock), ApiError> {
     let q = Question::new(
-        &b.merchant_id,
+        b.merchant_id,
         &b.question,
         b.session_id,
         engine.config().limits.max_question_chars,
@@ -202,20 +289,14 @@ fn ask(engine: &Engine, body: Result<Json<AskBody>, JsonRejection>) -> Result<(Q
     Ok((q, clock(b.now.as_deref())?))
 }
 
-async fn answer(
-    State(engine): State<Shared>,
-    body: Result<Json<AskBody>, JsonRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+async fn answer(State(engine): State<Shared>, Checked(body): Checked<AskBody>) -> Result<impl IntoResponse, ApiError> {
     let (q, at) = ask(&engine, body)?;
     let e = engine.clone();
     let r = blocking(move || e.answer(q, at)).await?;
     Ok(shown(serde_json::to_value(r).unwrap_or_default()))
 }
 
-async fn search(
-    State(engine): State<Shared>,
-    body: Result<Json<AskBody>, JsonRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+async fn search(State(engine): State<Shared>, Checked(body): Checked<AskBody>) -> Result<impl IntoResponse, ApiError> {
     let (q, at) = ask(&engine, body)?;
     let e = engine.clone();
     let r = blocking(move || e.search(q, at)).await?;
@@ -229,31 +310,30 @@ async fn search(
     })))
 }
 
+/// A text field within `max` characters once trimmed (`empty_ok` or not).
+fn bounded_text(field: &str, text: &str, max: usize, empty_ok: bool) -> Result<String, Error> {
+    let text = text.trim();
+    if text.is_empty() && !empty_ok {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if text.chars().count() > max {
+        return Err(Error::invalid(field, format!("is longer than {max} characters")));
+    }
+    Ok(text.to_string())
+}
+
 async fn validate(
     State(engine): State<Shared>,
-    body: Result<Json<ValidateBody>, JsonRejection>,
+    Checked(b): Checked<ValidateBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Json(b) = body?;
     let limits = &engine.config().limits;
-    let answer = b.answer.trim().to_string();
-    if answer.is_empty() {
-        return Err(Error::invalid("answer", "must not be empty").into());
-    }
-    if answer.chars().count() > limits.max_answer_chars {
-        return Err(Error::invalid(
-            "answer",
-            format!("is longer than {} characters", limits.max_answer_chars),
-        )
-        .into());
-    }
-    let question = b.question.unwrap_or_default();
-    if question.chars().count() > limits.max_question_chars {
-        return Err(Error::invalid(
-            "question",
-            format!("is longer than {} characters", limits.max_question_chars),
-        )
-        .into());
-    }
+    let answer = bounded_text("answer", &b.answer, limits.max_answer_chars, false)?;
+    let question = bounded_text(
+        "question",
+        b.question.as_deref().unwrap_or_default(),
+        limits.max_question_chars,
+        true,
+    )?;
     let at = clock(b.now.as_deref())?;
     let e = engine.clone();
     let m = b.merchant_id.clone();
@@ -289,6 +369,13 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(engine.clone(), guard::guard))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            std::time::Duration::from_millis(engine.config().limits.body_read_timeout_ms),
+        ))
+        .layer(axum::middleware::from_fn({
+            let max = engine.config().limits.max_header_bytes;
+            move |req, next| server::headers_limit(max, req, next)
+        }))
         .layer(TraceLayer::new_for_http())
         .with_state(engine)
 }
@@ -317,13 +404,12 @@ pub async fn serve(engine: Arc<Engine>, listen: &str) -> Result<(), Error> {
             }
         }
     });
-    axum::serve(listener, router(engine))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|source| Error::Io {
-            context: "serve".into(),
-            source,
-        })
+    serve_on(listener, router(engine), async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|source| Error::Io {
+        context: "serve".into(),
+        source,
+    })
 }

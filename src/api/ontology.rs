@@ -4,6 +4,7 @@
 use super::{ApiError, Shared, blocking, upload_body};
 use crate::Error;
 use crate::engine::SchemaRef;
+use crate::engine::workers::Pool;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -41,9 +42,12 @@ async fn put_draft(
     State(engine): State<Shared>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let body = upload_body(body, "draft")?;
+    let body = upload_body(body, "limits.max_import_bytes")?;
     let e = engine.clone();
-    let triples = blocking(move || e.put_ontology_draft(&body)).await?;
+    let triples = engine
+        .workers()
+        .run(Pool::Import, move || e.put_ontology_draft(&body))
+        .await?;
     Ok(axum::Json(serde_json::json!({ "triples": triples })))
 }
 
@@ -70,9 +74,11 @@ async fn publish(
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(q) = q?;
     let e = engine.clone();
-    Ok(axum::Json(
-        blocking(move || e.publish_ontology(q.dry_run, q.force)).await?,
-    ))
+    let report = engine
+        .workers()
+        .run(Pool::Import, move || e.publish_ontology(q.dry_run, q.force))
+        .await?;
+    Ok(axum::Json(report))
 }
 
 async fn versions(State(engine): State<Shared>) -> Result<impl IntoResponse, ApiError> {

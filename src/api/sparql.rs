@@ -5,39 +5,41 @@
 //! ([`CheckedMerchant`]). Query time and result size are limited; a query past its
 //! time is cancelled and answered 503.
 
-use super::guard::{AuditDetail, CheckedMerchant};
+use super::guard::{AuditDetail, CallRecord, CheckedMerchant};
 use super::{ApiError, Shared};
 use crate::Error;
+use crate::engine::workers::Pool;
 use crate::store::sparql::{OutputFormats, QueryLimits};
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use std::time::{Duration, Instant};
 
-/// URL parameters of `/sparql`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SparqlParams {
-    /// The query (GET, or POST with no body of its own).
-    #[serde(default)]
-    pub query: Option<String>,
-    /// The merchant whose graph to include (read and checked by the guard).
-    #[serde(default)]
-    pub merchant: Option<String>,
+/// URL parameters of `/sparql`: `query`, and `merchant` (read and checked by the guard).
+/// Anything else is refused.
+fn url_query(uri: &axum::http::Uri) -> Result<Option<String>, ApiError> {
+    let mut query = None;
+    for (k, v) in super::query_pairs(uri.query().unwrap_or(""))? {
+        match k.as_str() {
+            "merchant" => {}
+            "query" if query.is_none() => query = Some(v),
+            "query" => return Err(Error::invalid("query", "given more than once").into()),
+            other => {
+                return Err(Error::invalid(other, "unknown parameter: use `query` and `merchant`").into());
+            }
+        }
+    }
+    Ok(query)
 }
 
-fn query_text(method: &Method, params: &SparqlParams, headers: &HeaderMap, body: &[u8]) -> Result<String, Error> {
+fn query_text(method: &Method, url_query: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<String, Error> {
     if method == Method::GET || body.is_empty() {
-        return params
-            .query
-            .clone()
-            .ok_or_else(|| Error::invalid("query", "missing: pass ?query= or POST the query"));
+        return url_query.ok_or_else(|| Error::invalid("query", "missing: pass ?query= or POST the query"));
     }
-    if params.query.is_some() {
+    if url_query.is_some() {
         return Err(Error::invalid("query", "given both in the URL and in the body"));
     }
     let ct = headers
@@ -52,13 +54,16 @@ fn query_text(method: &Method, params: &SparqlParams, headers: &HeaderMap, body:
     let text = std::str::from_utf8(body).map_err(|e| Error::invalid("query", format!("not UTF-8: {e}")))?;
     match ct.as_str() {
         "application/sparql-query" => Ok(text.to_string()),
-        "application/x-www-form-urlencoded" => match form_urlencoded::parse(body).collect::<Vec<_>>().as_slice() {
-            [(k, v)] if k == "query" => Ok(v.to_string()),
-            _ => Err(Error::invalid(
-                "body",
-                "a form body holds exactly one field, `query` (put `merchant` in the URL)",
-            )),
-        },
+        "application/x-www-form-urlencoded" => {
+            let pairs = super::query_pairs(text).map_err(|e| Error::invalid("body", e.message))?;
+            match pairs.as_slice() {
+                [(k, v)] if k == "query" => Ok(v.clone()),
+                _ => Err(Error::invalid(
+                    "body",
+                    "a form body holds exactly one field, `query` (put `merchant` in the URL)",
+                )),
+            }
+        }
         "application/sparql-update" => Err(Error::invalid(
             "query",
             "updates are not accepted: the endpoint is read-only",
@@ -73,19 +78,16 @@ fn query_text(method: &Method, params: &SparqlParams, headers: &HeaderMap, body:
 pub(super) async fn sparql(
     State(engine): State<Shared>,
     Extension(CheckedMerchant(merchant)): Extension<CheckedMerchant>,
+    Extension(record): Extension<CallRecord>,
     method: Method,
-    params: Result<Query<SparqlParams>, QueryRejection>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(params) = params?;
-    if params.merchant.is_some() && params.merchant != merchant {
-        // the guard read the same parameter; a mismatch means the request changed in between
-        return Err(Error::invalid("merchant", "does not match the checked merchant").into());
-    }
-    let body = super::upload_body(body, "query")?;
+    let url_query = url_query(&uri)?;
+    let body = super::upload_body(body, "limits.max_body_bytes")?;
     let limits = engine.config().limits.clone();
-    let text = query_text(&method, &params, &headers, &body)?;
+    let text = query_text(&method, url_query, &headers, &body)?;
     if text.chars().count() > limits.max_sparql_query_chars {
         return Err(Error::invalid(
             "query",
@@ -100,17 +102,22 @@ pub(super) async fn sparql(
     let formats = OutputFormats::from_accept(accept);
     let timeout = Duration::from_millis(limits.sparql_timeout_ms);
     let qlimits = QueryLimits {
+        max_depth: limits.max_query_depth,
+        max_patterns: limits.max_query_patterns,
         deadline: Instant::now() + timeout,
         max_rows: limits.max_sparql_rows,
         token: Default::default(),
     };
     let token = qlimits.token.clone();
-    let detail = AuditDetail(crate::security::mask::mask(&text.chars().take(2000).collect::<String>()).into_owned());
+    let detail = crate::security::mask::mask(&text.chars().take(2000).collect::<String>()).into_owned();
+    // recorded before it runs: a query that takes its worker down still leaves a trace
+    record.started(&engine, detail.clone()).await;
     let e = engine.clone();
-    let q = text.clone();
-    let run = super::blocking(move || e.sparql(merchant.as_deref(), &q, formats, &qlimits));
+    let run = engine.workers().run(Pool::Query, move || {
+        e.sparql(merchant.as_ref(), &text, formats, &qlimits)
+    });
     let out = match tokio::time::timeout(timeout, run).await {
-        Ok(r) => r,
+        Ok(r) => r.map_err(ApiError::from),
         Err(_) => {
             token.cancel();
             Err(Error::Store(crate::store::StoreError::QueryTimeout).into())
@@ -127,6 +134,6 @@ pub(super) async fn sparql(
             r
         }
     };
-    response.extensions_mut().insert(detail);
+    response.extensions_mut().insert(AuditDetail(detail));
     Ok(response)
 }

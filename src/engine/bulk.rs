@@ -18,6 +18,7 @@ use crate::Error;
 use crate::import::jobs::ShapeReport;
 use crate::import::merge::Mode;
 use crate::import::{self, Format, ImportError, Job, JobStatus, PROGRESS_EVERY, Upload};
+use crate::merchant_id::MerchantId;
 use crate::shacl::{DataGraph, Graph, Shapes};
 use crate::store::StoreError;
 use crate::store::generations::{BulkError, StoredGraph};
@@ -96,7 +97,7 @@ impl Engine {
     /// [`Engine::import_with_progress`].
     pub fn import_file(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         path: &Path,
         name: &str,
         format: Format,
@@ -134,7 +135,7 @@ impl Engine {
     #[tracing::instrument(skip_all, fields(merchant = %merchant_id, format = format.name(), ?mode))]
     fn import_streamed(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         path: &Path,
         name: &str,
         format: Format,
@@ -177,7 +178,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn build_generation(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         path: &Path,
         name: &str,
         format: Format,
@@ -192,7 +193,7 @@ impl Engine {
             .rdf()
             .ok_or_else(|| ImportError::UnsupportedFormat(format.name().to_string()))?;
         let file = std::fs::File::open(path).map_err(io(format!("read {}", path.display())))?;
-        let canonical = merchant_graph(merchant_id)?;
+        let canonical = merchant_graph(merchant_id);
         let base = import::merchant_base(merchant_id);
         let s = Instant::now();
         let mut n = 0usize;

@@ -11,7 +11,8 @@ use crate::Error;
 use crate::import::jobs::{JobError, ShapeReport};
 use crate::import::merge::{self, Change, Mode};
 use crate::import::{self, Format, Job, JobStatus, Upload};
-use crate::store::graph::{merchant_graph, validate_merchant_id};
+use crate::merchant_id::MerchantId;
+use crate::store::graph::merchant_graph;
 use crate::store::passages::{Passage, verbalise};
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -29,7 +30,7 @@ impl Engine {
     ///
     /// Returns the succeeded job. A syntax or table error gives [`Error::Import`]; SHACL
     /// violations give [`Error::Rejected`] with the report; in both cases nothing changes.
-    pub fn import(&self, merchant_id: &str, upload: Upload<'_>, mode: Mode) -> Result<Job, Error> {
+    pub fn import(&self, merchant_id: &MerchantId, upload: Upload<'_>, mode: Mode) -> Result<Job, Error> {
         self.import_with_progress(merchant_id, upload, mode, &|_| {})
     }
 
@@ -38,7 +39,7 @@ impl Engine {
     #[tracing::instrument(skip_all, fields(merchant = %merchant_id, format = upload.format.name(), ?mode))]
     pub fn import_with_progress(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         upload: Upload<'_>,
         mode: Mode,
         progress: &dyn Fn(usize),
@@ -52,10 +53,10 @@ impl Engine {
         let parsed = import::parse(
             upload,
             merchant_id,
-            merchant_graph(merchant_id)?.as_ref(),
+            merchant_graph(merchant_id).as_ref(),
             &self.csv_mapping,
             &current,
-            self.config.limits.max_import_triples,
+            &(&self.config.limits).into(),
             progress,
         );
         job.timings.parse_ms = ms(s);
@@ -85,7 +86,7 @@ impl Engine {
     /// Removes a subject's facts (and references to it, and blank nodes only it used) from
     /// the merchant's graph, and its passages from the indexes.
     #[tracing::instrument(skip_all, fields(merchant = %merchant_id))]
-    pub fn delete_subject(&self, merchant_id: &str, iri: &str) -> Result<Job, Error> {
+    pub fn delete_subject(&self, merchant_id: &MerchantId, iri: &str) -> Result<Job, Error> {
         let subject = oxigraph::model::NamedNode::new(iri)
             .map_err(|e| Error::invalid("iri", format!("not an absolute IRI: {e}")))?;
         let subject = import::normalise_iri(subject);
@@ -96,17 +97,22 @@ impl Engine {
             .knowledge
             .graph()
             .graph_copy(self.knowledge.graph().live_graph(merchant_id)?.as_ref())?;
-        let change = merge::delete_subject(&current, subject.as_ref());
-        if change.removed.is_empty() {
+        // Only a subject of the merchant's own graph, never a schema term it merely uses
+        // (deleting `schema:Product` would strip the type from every product).
+        let schema = self.schema();
+        let own_subject = current.triples_for_subject(subject.as_ref()).next().is_some();
+        let schema_term = subject.as_str().starts_with(import::SCHEMA)
+            || schema.graph.triples_for_subject(subject.as_ref()).next().is_some();
+        if !own_subject || schema_term {
             return Err(Error::NotFound(format!(
-                "subject <{}> in merchant {merchant_id}",
+                "subject <{}> in merchant {merchant_id} (only subjects of the merchant's own graph can be deleted, never schema terms)",
                 subject.as_str()
             )));
         }
+        let change = merge::delete_subject(&current, subject.as_ref());
         let mut job = self.jobs.start(merchant_id, "delete", Mode::Merge, None, iri);
         self.save_job(&job)?;
         let s = Instant::now();
-        let schema = self.schema();
         let report = crate::shacl::validate(&schema.shapes, &change.after, Some(&schema.graph));
         job.timings.validate_ms = ms(s);
         job.validation = Some(ShapeReport::from(&report));
@@ -115,7 +121,7 @@ impl Engine {
     }
 
     /// A merchant's import job.
-    pub fn job(&self, merchant_id: &str, job_id: &str) -> Result<Job, Error> {
+    pub fn job(&self, merchant_id: &MerchantId, job_id: &str) -> Result<Job, Error> {
         self.facts(merchant_id)?;
         self.jobs
             .get(merchant_id, job_id)
@@ -123,7 +129,7 @@ impl Engine {
     }
 
     /// The merchant's graph serialised in `format` (any RDF format; not CSV).
-    pub fn export(&self, merchant_id: &str, format: Format) -> Result<Vec<u8>, Error> {
+    pub fn export(&self, merchant_id: &MerchantId, format: Format) -> Result<Vec<u8>, Error> {
         self.facts(merchant_id)?;
         let rdf = format.export_format().ok_or_else(|| {
             Error::invalid(
@@ -137,7 +143,7 @@ impl Engine {
         let graph = self.knowledge.graph();
         Ok(graph.export(
             graph.live_graph(merchant_id)?.as_ref(),
-            merchant_graph(merchant_id)?.as_ref(),
+            merchant_graph(merchant_id).as_ref(),
             rdf,
         )?)
     }
@@ -148,13 +154,12 @@ impl Engine {
     /// the job started and saved (`streamed` set for the streamed path).
     pub(super) fn begin_import(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         mode: Mode,
         format: Format,
         name: &str,
         streamed: bool,
     ) -> Result<(std::sync::MutexGuard<'_, ()>, Instant, Job), Error> {
-        validate_merchant_id(merchant_id).map_err(|e| Error::invalid("merchant_id", e.to_string()))?;
         let w = self.writer()?;
         let t0 = Instant::now();
         let mut job = self.jobs.start(merchant_id, "import", mode, Some(format), name);
@@ -188,7 +193,7 @@ impl Engine {
     }
 
     /// Writes a validated change and brings the indexes in step; the job succeeds.
-    fn commit(&self, merchant_id: &str, job: &mut Job, change: Change, t0: Instant) -> Result<(), Error> {
+    fn commit(&self, merchant_id: &MerchantId, job: &mut Job, change: Change, t0: Instant) -> Result<(), Error> {
         let marker = self.config.data_dir.join(REINDEX_MARKER);
         std::fs::write(&marker, merchant_id.as_bytes()).map_err(|source| Error::Io {
             context: "write reindex marker".into(),
@@ -216,7 +221,7 @@ impl Engine {
     /// changed ones, removes the re-index marker and marks the job succeeded.
     pub(super) fn reindex_after_write(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         job: &mut Job,
         marker: &std::path::Path,
         t0: Instant,

@@ -6,6 +6,7 @@ mod bulk;
 pub use bulk::SpoolFile;
 mod imports;
 mod ontology;
+pub mod workers;
 
 pub use ontology::{DraftReport, MerchantCheck, PublishReport, SchemaRef, Versions};
 
@@ -16,6 +17,7 @@ use crate::import::{CsvMapping, JobStore};
 use crate::index::text::TextSettings;
 use crate::index::vector::VectorSettings;
 use crate::index::{EdgeVectorIndex, Embedder, TextIndex, VectorIndex, VectorPoint};
+use crate::merchant_id::MerchantId;
 use crate::pipeline::{Clock, Pipeline, Question, Response, Retrieved};
 use crate::retrieve::Retriever;
 use crate::retrieve::fusion::FusionSettings;
@@ -92,6 +94,8 @@ pub struct Engine {
     write_lock: std::sync::Mutex<()>,
     /// API keys, the audit trail, per-key limits.
     security: Arc<Security>,
+    /// Threads with deep stacks for SPARQL queries and imports.
+    workers: workers::Workers,
 }
 
 fn read_toml<T: DeserializeOwned + Default>(path: &Path) -> Result<T, Error> {
@@ -128,7 +132,7 @@ fn ttl_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
 /// A scoped-view error as the API reports it: an unknown or malformed merchant id is 404.
 fn scoped_error(e: StoreError) -> Error {
     match e {
-        StoreError::UnknownMerchant(m) | StoreError::InvalidMerchantId(m) => Error::UnknownMerchant(m),
+        StoreError::UnknownMerchant(m) => Error::UnknownMerchant(m),
         e => Error::Store(e),
     }
 }
@@ -195,6 +199,7 @@ impl Engine {
             prompts: &prompts,
         };
         let schema = std::sync::RwLock::new(Arc::new(parts.schema_state(graph.published_version())?));
+        let config_workers = (config.limits.heavy_workers, config.limits.worker_stack_bytes);
         let engine = Engine {
             config,
             knowledge,
@@ -207,6 +212,7 @@ impl Engine {
             csv_mapping,
             write_lock: std::sync::Mutex::new(()),
             security,
+            workers: workers::Workers::new(config_workers.0, config_workers.1)?,
         };
         let pending = data.join(REINDEX_MARKER).exists();
         let has_merchants = !engine.knowledge.graph().merchant_ids()?.is_empty();
@@ -217,6 +223,11 @@ impl Engine {
             engine.reindex_all()?;
         }
         Ok(engine)
+    }
+
+    /// The threads that run SPARQL queries and imports (deep stacks).
+    pub fn workers(&self) -> &workers::Workers {
+        &self.workers
     }
 
     /// The configuration.
@@ -241,7 +252,7 @@ impl Engine {
     /// checked that its key may see `merchant_id`.
     pub fn sparql(
         &self,
-        merchant_id: Option<&str>,
+        merchant_id: Option<&MerchantId>,
         query: &str,
         formats: OutputFormats,
         limits: &QueryLimits,
@@ -341,12 +352,12 @@ impl Parts<'_> {
 
 impl Engine {
     /// Merchant ids with a graph.
-    pub fn merchants(&self) -> Result<Vec<String>, Error> {
+    pub fn merchants(&self) -> Result<Vec<MerchantId>, Error> {
         Ok(self.knowledge.graph().merchant_ids()?)
     }
 
     /// The merchant's facts through its scoped view (404-mapped when unknown).
-    pub fn facts(&self, merchant_id: &str) -> Result<Arc<MerchantFacts>, Error> {
+    pub fn facts(&self, merchant_id: &MerchantId) -> Result<Arc<MerchantFacts>, Error> {
         self.knowledge.facts(merchant_id).map_err(scoped_error)
     }
 
@@ -365,7 +376,13 @@ impl Engine {
     }
 
     /// Validates an answer written elsewhere against the merchant's facts.
-    pub fn validate(&self, merchant_id: &str, answer: &str, question: &str, at: Clock) -> Result<Validation, Error> {
+    pub fn validate(
+        &self,
+        merchant_id: &MerchantId,
+        answer: &str,
+        question: &str,
+        at: Clock,
+    ) -> Result<Validation, Error> {
         let facts = self.facts(merchant_id)?;
         Ok(self.schema().validator.check(&facts, answer, question, at))
     }
@@ -391,7 +408,7 @@ impl Engine {
     }
 
     /// Re-derives and re-indexes one merchant's passages.
-    pub fn reindex_merchant(&self, merchant_id: &str) -> Result<usize, Error> {
+    pub fn reindex_merchant(&self, merchant_id: &MerchantId) -> Result<usize, Error> {
         self.knowledge.invalidate(merchant_id);
         let facts = self.facts(merchant_id)?;
         self.text.add_lexicon(&merchant_lexicon(&facts));
@@ -460,13 +477,14 @@ pub fn load_seed_graphs(graph: &GraphStore, config: &Config) -> Result<LoadRepor
         ..Default::default()
     };
     for f in ttl_files(&config.ingest_dir.join("merchants"))? {
-        let id = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let id = MerchantId::parse(stem).map_err(|e| Error::Config(format!("{}: {e}", f.display())))?;
         let data = std::fs::read(&f).map_err(|source| Error::Io {
             context: format!("read {}", f.display()),
             source,
         })?;
         let n = graph.replace_graph_turtle(graph.live_graph(&id)?.as_ref(), &f.display().to_string(), &data)?;
-        report.merchants.push((id, n));
+        report.merchants.push((id.to_string(), n));
     }
     Ok(report)
 }

@@ -112,7 +112,7 @@ impl Engine {
             Format::Turtle,
             data,
             "https://zhiku.dev/ns",
-            self.config.limits.max_import_triples,
+            &(&self.config.limits).into(),
         )?;
         if triples.is_empty() {
             return Err(ImportError::Empty("draft".into()).into());
@@ -157,7 +157,7 @@ impl Engine {
         for m in g.merchant_ids()? {
             let r = self.validate_stored(&shapes, g.live_graph(&m)?.as_ref(), Some(&draft))?;
             merchants.push(MerchantCheck {
-                merchant_id: m,
+                merchant_id: m.to_string(),
                 violations: r.violations,
                 warnings: r.warnings,
             });

@@ -8,6 +8,7 @@
 pub mod csv;
 pub mod jobs;
 pub mod merge;
+pub mod structure;
 
 use oxigraph::io::{JsonLdProfileSet, LoadedDocument, RdfFormat, RdfParser};
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
@@ -17,6 +18,7 @@ use std::path::Path;
 pub use self::csv::CsvMapping;
 pub use jobs::{Job, JobStatus, JobStore};
 pub use merge::{Change, Mode};
+pub use structure::ParseLimits;
 
 /// The schema.org namespace zhiku stores (`https`).
 pub const SCHEMA: &str = "https://schema.org/";
@@ -222,6 +224,26 @@ pub enum ImportError {
     /// The upload is empty.
     #[error("{0}: the upload is empty")]
     Empty(String),
+    /// The upload nests deeper than `limits.max_import_depth`.
+    #[error("{name}: nests deeper than {limit} levels (limits.max_import_depth) at line {line}, column {column}")]
+    TooDeep {
+        /// Input name.
+        name: String,
+        /// 1-based line of the first level too deep.
+        line: u64,
+        /// 1-based column (in characters).
+        column: u64,
+        /// The limit.
+        limit: usize,
+    },
+    /// RDF/XML entities that are external, or expand past their limits.
+    #[error("{name}: {message}")]
+    Entities {
+        /// Input name.
+        name: String,
+        /// What is refused and which limit.
+        message: String,
+    },
 }
 
 impl ImportError {
@@ -235,13 +257,17 @@ impl ImportError {
             ImportError::ForeignGraph { .. } => "foreign_graph",
             ImportError::UnsupportedFormat(_) => "unsupported_format",
             ImportError::Empty(_) => "empty_upload",
+            ImportError::TooDeep { .. } => "too_deep",
+            ImportError::Entities { .. } => "xml_entities",
         }
     }
 
     /// Structured details (line, column) for the API's error body.
     pub fn details(&self) -> serde_json::Value {
         match self {
-            ImportError::Syntax { line, column, .. } => serde_json::json!({ "line": line, "column": column }),
+            ImportError::Syntax { line, column, .. } | ImportError::TooDeep { line, column, .. } => {
+                serde_json::json!({ "line": line, "column": column })
+            }
             ImportError::Table { line, column, .. } => serde_json::json!({ "line": line, "column": column }),
             ImportError::ForeignGraph { line, graph, .. } => serde_json::json!({ "line": line, "graph": graph }),
             _ => serde_json::Value::Null,
@@ -328,7 +354,7 @@ pub fn parse(
     merchant_graph: NamedNodeRef<'_>,
     mapping: &CsvMapping,
     current: &oxigraph::model::Graph,
-    max_triples: usize,
+    limits: &ParseLimits,
     progress: &dyn Fn(usize),
 ) -> Result<Vec<Triple>, ImportError> {
     if upload.data.iter().all(|b| b.is_ascii_whitespace()) {
@@ -336,10 +362,10 @@ pub fn parse(
     }
     let Some(rdf) = upload.format.rdf() else {
         let triples = csv::parse_table(upload, merchant_id, mapping, current)?;
-        if triples.len() > max_triples {
+        if triples.len() > limits.max_triples {
             return Err(ImportError::TooManyTriples {
                 name: upload.name.to_string(),
-                limit: max_triples,
+                limit: limits.max_triples,
             });
         }
         return Ok(triples);
@@ -349,7 +375,7 @@ pub fn parse(
         rdf,
         &merchant_base(merchant_id),
         Some(merchant_graph),
-        max_triples,
+        limits,
         progress,
     )
 }
@@ -361,24 +387,38 @@ pub fn parse_rdf(
     format: Format,
     data: &[u8],
     base: &str,
-    max_triples: usize,
+    limits: &ParseLimits,
 ) -> Result<Vec<Triple>, ImportError> {
     let rdf = format
         .rdf()
         .ok_or_else(|| ImportError::UnsupportedFormat(format.name().to_string()))?;
-    rdf_triples(Upload { name, format, data }, rdf, base, None, max_triples, &|_| {})
+    rdf_triples(Upload { name, format, data }, rdf, base, None, limits, &|_| {})
 }
 
+/// A whole document in memory: its structure checked ([`structure::check`]), then parsed
+/// from the slice (no reader buffer limits).
 fn rdf_triples(
     upload: Upload<'_>,
     rdf: RdfFormat,
     base: &str,
     allowed_graph: Option<NamedNodeRef<'_>>,
-    max_triples: usize,
+    limits: &ParseLimits,
     progress: &dyn Fn(usize),
 ) -> Result<Vec<Triple>, ImportError> {
+    structure::check(upload.name, upload.format, upload.data, limits)?;
     let mut out = Vec::new();
-    for t in read_rdf(upload.name, rdf, upload.data, base, allowed_graph, max_triples)? {
+    let parser = rdf_parser(upload.name, rdf, base)?
+        .for_slice(upload.data)
+        .with_document_loader(offline_context);
+    let mut n = 0usize;
+    for q in parser {
+        let t = checked_triple(
+            upload.name,
+            q.map_err(Into::into),
+            allowed_graph,
+            &mut n,
+            limits.max_triples,
+        );
         out.push(t?);
         if out.len() % PROGRESS_EVERY == 0 {
             progress(out.len());
@@ -386,6 +426,16 @@ fn rdf_triples(
     }
     progress(out.len());
     Ok(out)
+}
+
+fn rdf_parser(name: &str, rdf: RdfFormat, base: &str) -> Result<RdfParser, ImportError> {
+    RdfParser::from_format(rdf)
+        .rename_blank_nodes()
+        .with_base_iri(base)
+        .map_err(|e| ImportError::SyntaxAt {
+            name: name.to_string(),
+            message: e.to_string(),
+        })
 }
 
 /// Streams the triples of an RDF document from `reader` with the checks of [`parse`]
@@ -399,13 +449,7 @@ pub fn read_rdf<'a, R: std::io::Read + 'a>(
     allowed_graph: Option<NamedNodeRef<'a>>,
     max_triples: usize,
 ) -> Result<impl Iterator<Item = Result<Triple, ImportError>> + 'a, ImportError> {
-    let parser = RdfParser::from_format(rdf)
-        .rename_blank_nodes()
-        .with_base_iri(base)
-        .map_err(|e| ImportError::SyntaxAt {
-            name: name.to_string(),
-            message: e.to_string(),
-        })?;
+    let parser = rdf_parser(name, rdf, base)?;
     let mut n = 0usize;
     let mut failed = false;
     Ok(parser
@@ -494,7 +538,10 @@ mod tests {
             g().as_ref(),
             &CsvMapping::default(),
             &Graph::new(),
-            100,
+            &ParseLimits {
+                max_triples: 100,
+                ..(&crate::config::Limits::default()).into()
+            },
             &|_| {},
         )
     }

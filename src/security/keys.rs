@@ -3,6 +3,7 @@
 //! picks up changes to the file without a restart.
 
 use super::{Principal, Role, SecurityError, lock_file, random_bytes, sm3_hex, write_atomic};
+use crate::merchant_id::MerchantId;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -159,7 +160,7 @@ impl KeyStore {
     pub fn create(
         &self,
         role: Role,
-        merchants: &[String],
+        merchants: &[MerchantId],
         note: Option<String>,
     ) -> Result<(KeyRecord, String), SecurityError> {
         if role.has_merchants() && merchants.is_empty() {
@@ -174,14 +175,10 @@ impl KeyStore {
                 format!("a {role} key is not bound to merchants"),
             ));
         }
-        for m in merchants {
-            crate::store::graph::validate_merchant_id(m)
-                .map_err(|e| SecurityError::invalid("merchant", e.to_string()))?;
-        }
         let id = hex::encode(random_bytes::<6>()?);
         let secret = hex::encode(random_bytes::<32>()?);
         let token = format!("zk_{id}_{secret}");
-        let mut merchants = merchants.to_vec();
+        let mut merchants: Vec<String> = merchants.iter().map(|m| m.to_string()).collect();
         merchants.sort();
         merchants.dedup();
         let record = KeyRecord {
@@ -235,7 +232,12 @@ impl KeyStore {
         Ok(Principal {
             key_id: record.id.clone(),
             role: record.role,
-            merchants: record.merchants.clone(),
+            // Ids stored before a rule reserved them (`_general`) bind the key to nothing.
+            merchants: record
+                .merchants
+                .iter()
+                .filter_map(|id| MerchantId::parse(id).ok())
+                .collect(),
         })
     }
 }
@@ -244,14 +246,18 @@ impl KeyStore {
 mod tests {
     use super::*;
 
+    fn m(id: &str) -> MerchantId {
+        MerchantId::parse(id).unwrap()
+    }
+
     #[test]
     fn create_authenticate_revoke() {
         let dir = tempfile::tempdir().unwrap();
         let store = KeyStore::open(dir.path()).unwrap();
-        let (rec, token) = store.create(Role::Merchant, &["m-a".into()], None).unwrap();
+        let (rec, token) = store.create(Role::Merchant, &[m("m-a")], None).unwrap();
         let p = store.authenticate(&token).unwrap();
         assert_eq!((p.key_id.as_str(), p.role), (rec.id.as_str(), Role::Merchant));
-        assert!(p.may_access("m-a") && !p.may_access("m-b"));
+        assert!(p.may_access(&m("m-a")) && !p.may_access(&m("m-b")));
         // the file holds the hash, never the key or its secret
         let file = std::fs::read_to_string(dir.path().join("keys.json")).unwrap();
         let secret = token.rsplit('_').next().unwrap();
@@ -274,11 +280,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = KeyStore::open(dir.path()).unwrap();
         assert!(store.create(Role::Chatbot, &[], None).is_err());
-        assert!(store.create(Role::Editor, &["m-a".into()], None).is_err());
-        assert!(store.create(Role::Merchant, &["Bad Id".into()], None).is_err());
+        assert!(store.create(Role::Editor, &[m("m-a")], None).is_err());
         let (_, admin) = store.create(Role::Admin, &[], Some("ops".into())).unwrap();
-        assert!(store.authenticate(&admin).unwrap().may_access("anyone"));
+        assert!(store.authenticate(&admin).unwrap().may_access(&m("anyone")));
         let (_, editor) = store.create(Role::Editor, &[], None).unwrap();
-        assert!(!store.authenticate(&editor).unwrap().may_access("m-a"));
+        assert!(!store.authenticate(&editor).unwrap().may_access(&m("m-a")));
     }
 }

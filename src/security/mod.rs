@@ -12,6 +12,7 @@ pub mod sm4;
 pub use audit::{AuditLog, AuditQuery, AuditRecord, NewRecord};
 pub use keys::{KeyRecord, KeyStore};
 
+use crate::merchant_id::MerchantId;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
@@ -70,7 +71,7 @@ pub struct Principal {
     /// The key's role.
     pub role: Role,
     /// The merchants a chatbot or merchant key may touch.
-    pub merchants: Vec<String>,
+    pub merchants: Vec<MerchantId>,
 }
 
 impl Principal {
@@ -85,7 +86,7 @@ impl Principal {
 
     /// Whether this principal may read or write `merchant_id`'s knowledge. Admins may touch
     /// every merchant, editors none, chatbot and merchant keys their own.
-    pub fn may_access(&self, merchant_id: &str) -> bool {
+    pub fn may_access(&self, merchant_id: &MerchantId) -> bool {
         match self.role {
             Role::Admin => true,
             Role::Editor => false,

@@ -9,7 +9,8 @@
 //! generation; [`GraphStore::drop_stale_generations`] removes the leftovers at start.
 
 use super::StoreError;
-use super::graph::{GraphStore, MERCHANT_GRAPH_PREFIX, META_GRAPH, merchant_graph, validate_merchant_id};
+use super::graph::{GraphStore, MERCHANT_GRAPH_PREFIX, META_GRAPH, merchant_graph};
+use crate::merchant_id::MerchantId;
 use crate::shacl::DataGraph;
 use oxigraph::model::{
     GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad, QuadRef, Term, TermRef,
@@ -24,21 +25,21 @@ const DROP_CHUNK: usize = 50_000;
 const BULK_MEMORY_MB: usize = 256;
 const LIVE: &str = "https://zhiku.dev/ns#liveGraph";
 
-fn pointer_subject(merchant_id: &str) -> NamedNode {
+fn pointer_subject(merchant_id: &MerchantId) -> NamedNode {
     NamedNode::new_unchecked(format!("urn:zhiku:merchant:{merchant_id}"))
 }
 
 /// The merchant id of a merchant graph name (either generation form), if it is one.
-pub(crate) fn merchant_of_graph(graph: &str) -> Option<&str> {
+pub(crate) fn merchant_of_graph(graph: &str) -> Option<MerchantId> {
     let rest = graph.strip_prefix(MERCHANT_GRAPH_PREFIX)?;
     let id = rest.split_once('/').map_or(rest, |(id, _)| id);
-    validate_merchant_id(id).ok().map(|_| id)
+    MerchantId::parse(id).ok()
 }
 
 impl GraphStore {
     /// The graph holding `merchant_id`'s facts now (whether or not it exists yet).
-    pub fn live_graph(&self, merchant_id: &str) -> Result<NamedNode, StoreError> {
-        let base = merchant_graph(merchant_id)?;
+    pub fn live_graph(&self, merchant_id: &MerchantId) -> Result<NamedNode, StoreError> {
+        let base = merchant_graph(merchant_id);
         let s = pointer_subject(merchant_id);
         let p = NamedNode::new_unchecked(LIVE);
         for q in self.meta_quads(s.as_ref(), p.as_ref())? {
@@ -50,9 +51,9 @@ impl GraphStore {
     }
 
     /// A fresh, empty graph name for the next generation of `merchant_id`'s graph.
-    pub fn next_generation(&self, merchant_id: &str) -> Result<NamedNode, StoreError> {
+    pub fn next_generation(&self, merchant_id: &MerchantId) -> Result<NamedNode, StoreError> {
         let live = self.live_graph(merchant_id)?;
-        let base = merchant_graph(merchant_id)?;
+        let base = merchant_graph(merchant_id);
         let n: u64 = live
             .as_str()
             .strip_prefix(&format!("{}/g", base.as_str()))
@@ -64,7 +65,7 @@ impl GraphStore {
     }
 
     /// Makes `graph` the merchant's live graph, in one transaction; readers switch at once.
-    pub fn set_live_graph(&self, merchant_id: &str, graph: NamedNodeRef<'_>) -> Result<(), StoreError> {
+    pub fn set_live_graph(&self, merchant_id: &MerchantId, graph: NamedNodeRef<'_>) -> Result<(), StoreError> {
         let s = pointer_subject(merchant_id);
         let p = NamedNode::new_unchecked(LIVE);
         let meta = NamedNode::new_unchecked(META_GRAPH);
@@ -145,7 +146,7 @@ impl GraphStore {
             let Some(id) = merchant_of_graph(g.as_str()) else {
                 continue;
             };
-            if g.as_str() != self.live_graph(id)?.as_str() {
+            if g.as_str() != self.live_graph(&id)?.as_str() {
                 stale.push(g);
             }
         }

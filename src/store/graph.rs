@@ -1,6 +1,7 @@
 //! The oxigraph store (RocksDB under the data dir) and its named graphs.
 
 use super::StoreError;
+use crate::merchant_id::MerchantId;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::vocab::xsd;
 use oxigraph::model::{Graph, GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple};
@@ -60,26 +61,9 @@ pub struct GraphStore {
     pub(super) protector: Option<std::sync::Arc<crate::security::protect::Protector>>,
 }
 
-/// Checks a merchant id: 1–64 characters of `a-z0-9-_`.
-pub fn validate_merchant_id(id: &str) -> Result<(), StoreError> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::InvalidMerchantId(id.to_string()))
-    }
-}
-
 /// The named graph of a merchant.
-pub fn merchant_graph(merchant_id: &str) -> Result<NamedNode, StoreError> {
-    validate_merchant_id(merchant_id)?;
-    Ok(NamedNode::new_unchecked(format!(
-        "{MERCHANT_GRAPH_PREFIX}{merchant_id}"
-    )))
+pub fn merchant_graph(merchant_id: &MerchantId) -> NamedNode {
+    NamedNode::new_unchecked(format!("{MERCHANT_GRAPH_PREFIX}{merchant_id}"))
 }
 
 /// The named graph of a published schema version.
@@ -339,14 +323,14 @@ impl GraphStore {
     }
 
     /// Merchant ids that have a (live) graph.
-    pub fn merchant_ids(&self) -> Result<Vec<String>, StoreError> {
+    pub fn merchant_ids(&self) -> Result<Vec<MerchantId>, StoreError> {
         let mut ids = Vec::new();
         for g in self.store.named_graphs() {
             if let NamedOrBlankNode::NamedNode(n) = g?
                 && let Some(id) = super::generations::merchant_of_graph(n.as_str())
-                && self.live_graph(id)? == n
+                && self.live_graph(&id)? == n
             {
-                ids.push(id.to_string());
+                ids.push(id);
             }
         }
         ids.sort();
@@ -355,7 +339,7 @@ impl GraphStore {
     }
 
     /// Whether a merchant graph exists.
-    pub fn has_merchant(&self, merchant_id: &str) -> Result<bool, StoreError> {
+    pub fn has_merchant(&self, merchant_id: &MerchantId) -> Result<bool, StoreError> {
         let g = self.live_graph(merchant_id)?;
         Ok(self.store.contains_named_graph(g.as_ref())?)
     }
@@ -374,10 +358,10 @@ impl GraphStore {
     /// clauses can reach only `graphs`. This is the only query entry point; callers get a
     /// restricted dataset and cannot widen it from the query text.
     pub(crate) fn select_in(&self, graphs: &[NamedNode], query: &str) -> Result<Vec<QuerySolution>, StoreError> {
-        let prepared = prepare_in(SparqlEvaluator::new(), graphs, query).map_err(|e| match e {
-            StoreError::QuerySyntax(m) => StoreError::Query(m),
-            e => e,
-        })?;
+        let parsed = spargebra::SparqlParser::new()
+            .parse_query(query)
+            .map_err(|e| StoreError::Query(e.to_string()))?;
+        let prepared = prepare_in(SparqlEvaluator::new(), graphs, parsed);
         match prepared
             .on_store(&self.store)
             .execute()
@@ -395,24 +379,22 @@ impl GraphStore {
     }
 }
 
-/// `query` parsed and bound to exactly `graphs`: the default graph is their union and
+/// `query` bound to exactly `graphs`: the default graph is their union and
 /// `GRAPH` reaches only them, whatever `FROM`/`FROM NAMED` the text says. oxigraph is built
 /// without its HTTP client, so `SERVICE` cannot reach anything.
 pub(super) fn prepare_in(
     evaluator: SparqlEvaluator,
     graphs: &[NamedNode],
-    query: &str,
-) -> Result<oxigraph::sparql::PreparedSparqlQuery, StoreError> {
-    let mut prepared = evaluator
-        .parse_query(query)
-        .map_err(|e| StoreError::QuerySyntax(e.to_string()))?;
+    query: spargebra::Query,
+) -> oxigraph::sparql::PreparedSparqlQuery {
+    let mut prepared = evaluator.for_query(query);
     prepared
         .dataset_mut()
         .set_default_graph(graphs.iter().cloned().map(GraphName::from).collect());
     prepared
         .dataset_mut()
         .set_available_named_graphs(graphs.iter().cloned().map(NamedOrBlankNode::from).collect());
-    Ok(prepared)
+    prepared
 }
 
 fn parse_turtle(graph: NamedNodeRef<'_>, name: &str, data: &[u8]) -> Result<Vec<oxigraph::model::Quad>, StoreError> {

@@ -5,6 +5,7 @@
 
 use super::StoreError;
 use super::graph::{GraphStore, general_graph, schema_graph};
+use crate::merchant_id::MerchantId;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use oxigraph::model::{NamedNode, Term};
 use oxigraph::sparql::QuerySolution;
@@ -15,7 +16,7 @@ use std::collections::BTreeMap;
 #[derive(Clone)]
 pub struct MerchantView {
     pub(super) store: GraphStore,
-    merchant_id: String,
+    merchant_id: MerchantId,
     pub(super) graphs: Vec<NamedNode>,
 }
 
@@ -251,7 +252,7 @@ const PREFIX: &str =
     "PREFIX schema: <https://schema.org/>\nPREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n";
 
 impl MerchantView {
-    pub(super) fn new(store: GraphStore, merchant_id: &str, schema_version: u32) -> Result<Self, StoreError> {
+    pub(super) fn new(store: GraphStore, merchant_id: &MerchantId, schema_version: u32) -> Result<Self, StoreError> {
         let graphs = vec![
             general_graph(),
             schema_graph(schema_version),
@@ -259,13 +260,13 @@ impl MerchantView {
         ];
         Ok(MerchantView {
             store,
-            merchant_id: merchant_id.to_string(),
+            merchant_id: merchant_id.clone(),
             graphs,
         })
     }
 
     /// The merchant id of this view.
-    pub fn merchant_id(&self) -> &str {
+    pub fn merchant_id(&self) -> &MerchantId {
         &self.merchant_id
     }
 
@@ -291,7 +292,7 @@ impl MerchantView {
     /// Reads every fact the pipeline needs into typed records.
     pub fn facts(&self) -> Result<MerchantFacts, StoreError> {
         Ok(MerchantFacts {
-            merchant_id: self.merchant_id.clone(),
+            merchant_id: self.merchant_id.to_string(),
             org: self.organization()?,
             products: self.products()?,
             policies: self.policies()?,

@@ -15,6 +15,8 @@ pub use merchant::{MerchantFacts, MerchantView};
 pub use ontology::Ontology;
 pub use passages::Passage;
 
+use crate::merchant_id::MerchantId;
+
 /// Errors of the knowledge store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -38,6 +40,12 @@ pub enum StoreError {
     /// A SPARQL query does not parse (or is an update).
     #[error("sparql syntax: {0}")]
     QuerySyntax(String),
+    /// A SPARQL query nests deeper than `limits.max_query_depth` (the message says where).
+    #[error("{0}")]
+    TooDeep(String),
+    /// A SPARQL query has more triple patterns than `limits.max_query_patterns`.
+    #[error("the query has more than {0} triple patterns (limits.max_query_patterns; a path step counts as one)")]
+    TooManyPatterns(usize),
     /// A SPARQL query calls `SERVICE`, which is never allowed.
     #[error("SERVICE {0} is not allowed: queries see only this service's own graphs")]
     ServiceNotAllowed(String),
@@ -47,9 +55,9 @@ pub enum StoreError {
     /// A SPARQL result has more rows than `limits.max_sparql_rows`.
     #[error("the result has more than {0} rows (limits.max_sparql_rows); add a LIMIT")]
     ResultTooLarge(usize),
-    /// A merchant id is not well-formed.
-    #[error("invalid merchant id {0:?}: use 1-64 characters a-z, 0-9, '-' or '_'")]
-    InvalidMerchantId(String),
+    /// A merchant id is not well-formed, or reserved.
+    #[error(transparent)]
+    InvalidMerchantId(#[from] crate::merchant_id::InvalidMerchantId),
     /// The merchant has no graph.
     #[error("unknown merchant {0}")]
     UnknownMerchant(String),
@@ -67,8 +75,7 @@ impl GraphStore {
     /// The one function that builds a merchant-scoped view: the general layer, the
     /// published schema and `merchant_id`'s own graph. Every read of merchant data goes
     /// through the view it returns.
-    pub fn scoped(&self, merchant_id: &str) -> Result<MerchantView, StoreError> {
-        graph::validate_merchant_id(merchant_id)?;
+    pub fn scoped(&self, merchant_id: &MerchantId) -> Result<MerchantView, StoreError> {
         if !self.has_merchant(merchant_id)? {
             return Err(StoreError::UnknownMerchant(merchant_id.to_string()));
         }
@@ -81,7 +88,7 @@ impl GraphStore {
 #[derive(Clone)]
 pub struct Knowledge {
     graph: GraphStore,
-    cache: moka::sync::Cache<String, std::sync::Arc<MerchantFacts>>,
+    cache: moka::sync::Cache<MerchantId, std::sync::Arc<MerchantFacts>>,
 }
 
 impl Knowledge {
@@ -94,17 +101,17 @@ impl Knowledge {
     }
 
     /// The merchant's facts (cached).
-    pub fn facts(&self, merchant_id: &str) -> Result<std::sync::Arc<MerchantFacts>, StoreError> {
+    pub fn facts(&self, merchant_id: &MerchantId) -> Result<std::sync::Arc<MerchantFacts>, StoreError> {
         if let Some(f) = self.cache.get(merchant_id) {
             return Ok(f);
         }
         let f = std::sync::Arc::new(self.graph.scoped(merchant_id)?.facts()?);
-        self.cache.insert(merchant_id.to_string(), f.clone());
+        self.cache.insert(merchant_id.clone(), f.clone());
         Ok(f)
     }
 
     /// Drops the cached facts of a merchant.
-    pub fn invalidate(&self, merchant_id: &str) {
+    pub fn invalidate(&self, merchant_id: &MerchantId) {
         self.cache.invalidate(merchant_id);
     }
 

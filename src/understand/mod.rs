@@ -38,7 +38,6 @@ impl Understand for Understander {
     fn run(&self, q: Question) -> Result<Understood, Error> {
         let facts = self.knowledge.facts(&q.merchant_id).map_err(|e| match e {
             crate::store::StoreError::UnknownMerchant(m) => Error::UnknownMerchant(m),
-            crate::store::StoreError::InvalidMerchantId(m) => Error::UnknownMerchant(m),
             e => Error::Store(e),
         })?;
         let intent = self.classifier.classify(&q.text)?;

@@ -34,13 +34,18 @@ pub fn engine() -> Arc<Engine> {
     ENGINE.get_or_init(new_engine).clone()
 }
 
+/// A merchant id from a test literal.
+pub fn mid(s: &str) -> zhiku::MerchantId {
+    zhiku::MerchantId::parse(s).expect("merchant id")
+}
+
 pub fn at(s: &str) -> zhiku::Clock {
     chrono::DateTime::parse_from_rfc3339(s).expect("rfc3339")
 }
 
 /// A key of `role` (bound to `merchants`) on `engine`'s data dir.
 pub fn key(engine: &Engine, role: zhiku::security::Role, merchants: &[&str]) -> String {
-    let merchants: Vec<String> = merchants.iter().map(|m| m.to_string()).collect();
+    let merchants: Vec<zhiku::MerchantId> = merchants.iter().map(|m| mid(m)).collect();
     engine.security().keys.create(role, &merchants, None).expect("key").1
 }
 
@@ -101,7 +106,9 @@ pub fn serve(engine: Arc<Engine>) -> String {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         rt.block_on(async move {
             let l = tokio::net::TcpListener::from_std(listener).expect("listener");
-            axum::serve(l, zhiku::api::router(engine)).await.expect("serve");
+            zhiku::api::serve_on(l, zhiku::api::router(engine), std::future::pending())
+                .await
+                .expect("serve");
         });
     });
     format!("http://{addr}")

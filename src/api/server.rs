@@ -1,0 +1,76 @@
+//! The HTTP server loop: hyper (HTTP/1.1 and HTTP/2) under the router, with a read
+//! buffer large enough that oversized headers reach the router's own check
+//! ([`headers_limit`]) and get a JSON 431 rather than a bare one. Headers larger than
+//! [`READ_BUFFER_BYTES`] are still cut off by hyper itself.
+
+use super::ApiError;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+
+/// hyper's read buffer per connection: the most header bytes a request can send and still
+/// be answered in JSON.
+pub const READ_BUFFER_BYTES: usize = 2 * 1024 * 1024;
+
+/// Refuses requests whose header block is larger than `limits.max_header_bytes`: 431
+/// `headers_too_large`.
+pub(super) async fn headers_limit(max: usize, req: Request, next: Next) -> Response {
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.as_bytes().len() + 4)
+        .sum::<usize>()
+        + req.uri().to_string().len();
+    if size > max {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!("the request line and headers take {size} bytes, more than limits.max_header_bytes ({max})"),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; connections in flight finish.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().max_buf_size(READ_BUFFER_BYTES);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // out of file descriptors and the like: wait, do not spin
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn.into_owned());
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    graceful.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,699 @@
+//! The holes a hostile tester found over HTTP (issue 12), one regression test each: a
+//! body parsed twice (B1), parsers recursing without a bound (B2, B3), RDF/XML entity
+//! expansion (B4), reserved merchant ids (B5), unaudited 429s (B6), and the smaller holes
+//! of the same probe. Each sends what the tester sent and checks the answer, that nothing
+//! stored changed, and that the server still answers the next request.
+
+mod common;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::{Arc, OnceLock};
+use zhiku::Engine;
+use zhiku::security::{AuditQuery, Role};
+
+/// One engine for this binary: a small per-key limit and a short body timeout, so the
+/// limit tests are quick.
+fn engine() -> Arc<Engine> {
+    static E: OnceLock<Arc<Engine>> = OnceLock::new();
+    E.get_or_init(|| {
+        // SAFETY: set once, before any engine (the only reader of these variables) exists.
+        unsafe {
+            std::env::set_var("ZHIKU_LIMITS__MAX_CONCURRENT_PER_KEY", "2");
+            std::env::set_var("ZHIKU_LIMITS__BODY_READ_TIMEOUT_MS", "1500");
+        }
+        common::new_engine()
+    })
+    .clone()
+}
+
+fn server() -> &'static str {
+    static BASE: OnceLock<String> = OnceLock::new();
+    BASE.get_or_init(|| common::serve(engine()))
+}
+
+async fn status_json(r: reqwest::Response) -> (u16, Value) {
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
+
+/// The server is up: `/healthz` answers 200.
+async fn alive(base: &str) {
+    let r = reqwest::get(format!("{base}/healthz"))
+        .await
+        .expect("the server answers");
+    assert_eq!(r.status(), 200);
+}
+
+/// Records of the audit trail carrying `request_id`.
+fn audited(request_id: &str) -> Vec<zhiku::security::AuditRecord> {
+    let engine = engine();
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = engine
+            .security()
+            .audit
+            .query(&AuditQuery {
+                limit: Some(1000),
+                after,
+                ..Default::default()
+            })
+            .unwrap();
+        out.extend(
+            page.records
+                .into_iter()
+                .filter(|r| r.fields.request_id.as_deref() == Some(request_id)),
+        );
+        match page.next_after {
+            Some(a) => after = Some(a),
+            None => return out,
+        }
+    }
+}
+
+/// B1: a JSON array names no merchant the guard could check, so it is refused; the body the
+/// guard checks is the one the handler uses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_is_parsed_once_into_one_object_naming_one_merchant() {
+    let base = server();
+    let digital = common::client_with(&common::key(&engine(), Role::Chatbot, &["m-digital"]));
+    let probes = [
+        ("/v1/answer", json!(["m-beauty", "213口红多少钱？"])),
+        ("/v1/search", json!(["m-beauty", "213口红多少钱？"])),
+        ("/v1/validate", json!(["m-beauty", "高速负离子吹风机现在售价359元"])),
+        ("/v1/answer", json!([["m-beauty"], "213口红多少钱？"])),
+    ];
+    for (i, (route, body)) in probes.iter().enumerate() {
+        let rid = format!("b1-array-{i}");
+        let r = digital
+            .post(format!("{base}{route}"))
+            .header("x-request-id", &rid)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = status_json(r).await;
+        assert_eq!((s, code(&v)), (400, "invalid_json"), "{route}: {v}");
+        let text = v.to_string();
+        assert!(
+            !text.contains("359") && !text.contains("citations") && !text.contains("E1"),
+            "{text}"
+        );
+        let records = audited(&rid);
+        assert!(
+            records.iter().any(|r| r.fields.outcome == "denied"),
+            "{route}: refusal not audited"
+        );
+    }
+    // duplicate keys, nested ids, numbers: refused, never resolved to m-beauty
+    for body in [
+        r#"{"merchant_id":"m-digital","merchant_id":"m-beauty","question":"213口红多少钱？"}"#,
+        r#"{"merchant_id":{"merchant_id":"m-beauty"},"question":"213口红多少钱？"}"#,
+        r#"{"merchant_id":["m-beauty"],"question":"213口红多少钱？"}"#,
+        r#"{"merchant_id":"m-beauty\u0000","question":"213口红多少钱？"}"#,
+        r#"{"merchant_id":"M-BEAUTY","question":"213口红多少钱？"}"#,
+        r#"{"merchant_id":"m-digital","question":"213口红多少钱？","merchant":"m-beauty"}"#,
+    ] {
+        let r = digital
+            .post(format!("{base}/v1/answer"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = status_json(r).await;
+        assert_eq!(s, 400, "{body}: {v}");
+        assert!(!v.to_string().contains("359"), "{v}");
+    }
+    // the object form for another merchant: the unknown-merchant 404, audited
+    let r = digital
+        .post(format!("{base}/v1/validate"))
+        .header("x-request-id", "b1-object")
+        .json(&json!({"merchant_id": "m-beauty", "answer": "高速负离子吹风机现在售价359元"}))
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = status_json(r).await;
+    assert_eq!((s, code(&v)), (404, "unknown_merchant"), "{v}");
+    assert!(!audited("b1-object").is_empty());
+    // its own merchant, with a byte-order mark before the object: answered
+    let mut bom = "\u{feff}".as_bytes().to_vec();
+    bom.extend_from_slice(br#"{"merchant_id":"m-digital","question":"\u8033\u673a\u591a\u5c11\u94b1"}"#);
+    let r = digital
+        .post(format!("{base}/v1/answer"))
+        .header("content-type", "application/json")
+        .body(bom)
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = status_json(r).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["merchant_id"], "m-digital");
+}
+
+/// SPARQL nested past `limits.max_query_depth`.
+fn deep_queries() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "FILTER( + 1000 (",
+            format!("SELECT * WHERE {{ FILTER({}1{}) }}", "(".repeat(1000), ")".repeat(1000)),
+        ),
+        (
+            "1+1+… 4000 terms",
+            format!("SELECT * WHERE {{ FILTER({}1 > 0) }}", "1+".repeat(4000)),
+        ),
+        (
+            "4000 nested {}",
+            format!("SELECT * WHERE {}{}", "{".repeat(4000), "}".repeat(4000)),
+        ),
+        (
+            "9000 !",
+            format!("SELECT * WHERE {{ FILTER({}true) }}", "!".repeat(9000)),
+        ),
+        (
+            "6000 path parentheses",
+            format!(
+                "SELECT * WHERE {{ ?s {}<https://schema.org/name>{} ?o }}",
+                "(".repeat(6000),
+                ")".repeat(6000)
+            ),
+        ),
+        (
+            "1000 sub-SELECTs",
+            format!(
+                "SELECT * {{{}?s ?p ?o{}}}",
+                "{SELECT * {".repeat(1000),
+                "}}".repeat(1000)
+            ),
+        ),
+        (
+            "600 OPTIONALs",
+            format!("SELECT * WHERE {{ ?s ?p ?o {} }}", "OPTIONAL { ?s ?p ?o } ".repeat(600)),
+        ),
+        (
+            "800 UNIONs",
+            format!("SELECT * WHERE {{ {{?s ?p ?o}} {} }}", "UNION {?s ?p ?o} ".repeat(800)),
+        ),
+    ]
+}
+
+/// B2: each query that aborted the process gets 400 `too_deep` naming the setting, over GET
+/// and POST, with an editor's key and a chatbot's; the next request is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_sparql_is_refused_and_the_server_stays_up() {
+    let base = server();
+    let editor = common::client_with(&common::key(&engine(), Role::Editor, &[]));
+    let chatbot = common::client_with(&common::key(&engine(), Role::Chatbot, &["m-beauty"]));
+    for (i, (what, q)) in deep_queries().into_iter().enumerate() {
+        assert!(q.chars().count() <= 20_000, "{what} is within the query length limit");
+        let rid = format!("b2-{i}");
+        let r = editor
+            .get(format!("{base}/sparql"))
+            .header("x-request-id", &rid)
+            .query(&[("query", q.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = status_json(r).await;
+        assert_eq!((s, code(&v)), (400, "too_deep"), "{what}: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("limits.max_query_depth"),
+            "{v}"
+        );
+        let r = chatbot
+            .post(format!("{base}/sparql"))
+            .header("content-type", "application/sparql-query")
+            .body(q.clone())
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = status_json(r).await;
+        assert_eq!((s, code(&v)), (400, "too_deep"), "{what}: {v}");
+        alive(base).await;
+    }
+    // a 3000-step path is a 3000-pattern join: ordering it would take one worker minutes
+    let q = format!("SELECT * WHERE {{ ?s {} ?o }}", vec!["<a:p>"; 3000].join("/"));
+    let (s, v) = status_json(
+        editor
+            .get(format!("{base}/sparql"))
+            .query(&[("query", q.as_str())])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((s, code(&v)), (400, "query_too_large"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limits.max_query_patterns"),
+        "{v}"
+    );
+    // the query is recorded before it runs, and its outcome after
+    let records = audited("b2-0");
+    let outcomes: Vec<&str> = records.iter().map(|r| r.fields.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["started", "error"], "{records:?}");
+    // nesting within the limit still answers
+    let q = format!("ASK {{ FILTER({}true{}) }}", "(".repeat(30), ")".repeat(30));
+    let r = editor
+        .get(format!("{base}/sparql"))
+        .query(&[("query", q.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// B3 and the other nesting holes: uploads, a JSON body and an ontology draft nested past
+/// their limits get 400 `too_deep` with the line and column; nothing stored changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_uploads_and_bodies_are_refused_and_change_nothing() {
+    let base = server();
+    let m = "m-apparel";
+    let merchant = common::client_with(&common::key(&engine(), Role::Merchant, &[m]));
+    let export = || async {
+        merchant
+            .get(format!("{base}/v1/merchants/{m}/export?format=ntriples"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let before: std::collections::BTreeSet<String> = export().await.lines().map(common::mask_blanks).collect();
+    let jsonld = |depth: usize| {
+        format!(
+            r#"{{"@context": {{"@vocab": "https://schema.org/"}}, "@id": "https://x.example/p", "isRelatedTo": {}"end"{}}}"#,
+            r#"{"isRelatedTo": "#.repeat(depth),
+            "}".repeat(depth)
+        )
+    };
+    let uploads = [
+        ("jsonld 2000", "application/ld+json", jsonld(2000)),
+        ("jsonld 1000", "application/ld+json", jsonld(1000)),
+        (
+            "turtle collections",
+            "text/turtle",
+            format!(
+                "<https://x.example/p> <https://schema.org/isRelatedTo> {}1{} .",
+                "(".repeat(5000),
+                ")".repeat(5000)
+            ),
+        ),
+        (
+            "turtle blank nodes",
+            "text/turtle",
+            format!(
+                "<https://x.example/p> {}<https://schema.org/name> \"x\"{} .",
+                "<https://schema.org/isRelatedTo> [ ".repeat(3000),
+                " ]".repeat(3000)
+            ),
+        ),
+        (
+            "rdf/xml elements",
+            "application/rdf+xml",
+            format!(
+                r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:s="https://schema.org/">{}{}</rdf:RDF>"#,
+                r#"<rdf:Description rdf:about="https://x.example/p"><s:isRelatedTo>"#.repeat(3000),
+                "</s:isRelatedTo></rdf:Description>".repeat(3000)
+            ),
+        ),
+    ];
+    for (what, ct, body) in uploads {
+        let r = merchant
+            .post(format!("{base}/v1/merchants/{m}/imports"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = status_json(r).await;
+        assert_eq!((s, code(&v)), (400, "too_deep"), "{what}: {v}");
+        assert!(v["error"]["details"]["line"].as_u64().is_some(), "{what}: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("limits.max_import_depth"),
+            "{v}"
+        );
+        alive(base).await;
+    }
+    // a JSON body nested 2000 deep
+    let body = format!(
+        r#"{{"merchant_id":"{m}","question":{}1{}}}"#,
+        "[".repeat(2000),
+        "]".repeat(2000)
+    );
+    let r = merchant
+        .post(format!("{base}/v1/answer"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = status_json(r).await;
+    assert_eq!((s, code(&v)), (400, "too_deep"), "{v}");
+    // an ontology draft nested 5000 deep
+    let editor = common::client_with(&common::key(&engine(), Role::Editor, &[]));
+    let draft = format!(
+        "<https://zhiku.dev/ns#x> <https://zhiku.dev/ns#y> {}1{} .",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    let r = editor
+        .put(format!("{base}/v1/ontology/draft"))
+        .header("content-type", "text/turtle")
+        .body(draft)
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = status_json(r).await;
+    assert_eq!((s, code(&v)), (400, "too_deep"), "{v}");
+    let after: std::collections::BTreeSet<String> = export().await.lines().map(common::mask_blanks).collect();
+    assert_eq!(after, before);
+}
+
+/// RDF/XML with `levels` nested internal entities, each ten of the one below ("billion
+/// laughs"): 555 bytes at 8 levels.
+fn laughs(levels: usize) -> String {
+    let mut dt = String::from("<!ENTITY l0 \"lol\">");
+    for i in 1..=levels {
+        dt.push_str(&format!("<!ENTITY l{i} \"{}\">", format!("&l{};", i - 1).repeat(10)));
+    }
+    format!(
+        r#"<?xml version="1.0"?><!DOCTYPE rdf:RDF [{dt}]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:s="https://schema.org/"><rdf:Description rdf:about="https://x.example/laughs"><s:name>&l{levels};</s:name></rdf:Description></rdf:RDF>"#
+    )
+}
+
+/// B4: entity expansion is capped (each entity, and all references together); external
+/// entities are refused; entities used as namespace abbreviations still import.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rdf_xml_entities_cannot_blow_up() {
+    let base = server();
+    let m = "m-beauty";
+    let merchant = common::client_with(&common::key(&engine(), Role::Merchant, &[m]));
+    let upload = |body: String| {
+        let merchant = merchant.clone();
+        async move {
+            let r = merchant
+                .post(format!("{base}/v1/merchants/{m}/imports"))
+                .header("content-type", "application/rdf+xml")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            status_json(r).await
+        }
+    };
+    let bomb = laughs(8);
+    assert!(bomb.len() < 700, "{}", bomb.len());
+    let (s, v) = upload(bomb).await;
+    assert_eq!((s, code(&v)), (400, "xml_entities"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limits.max_xml_entity_bytes"),
+        "{v}"
+    );
+    // a small entity referenced a million times
+    let wide = laughs(2).replace(
+        "<s:name>&l2;</s:name>",
+        &format!("<s:name>{}</s:name>", "&l2;".repeat(100_000)),
+    );
+    let (s, v) = upload(wide).await;
+    assert_eq!((s, code(&v)), (400, "xml_entities"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limits.max_xml_expansion_bytes"),
+        "{v}"
+    );
+    let external = r#"<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY x SYSTEM "file:///etc/passwd">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:s="https://schema.org/"><rdf:Description rdf:about="https://x.example/e"><s:name>&x;</s:name></rdf:Description></rdf:RDF>"#;
+    let (s, v) = upload(external.to_string()).await;
+    assert_eq!((s, code(&v)), (400, "xml_entities"), "{v}");
+    let namespaces = r#"<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY schema "https://schema.org/">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:s="&schema;"><rdf:Description rdf:about="https://x.example/entity-ok"><rdf:type rdf:resource="&schema;Thing"/><s:name>实体</s:name></rdf:Description></rdf:RDF>"#;
+    let (s, v) = upload(namespaces.to_string()).await;
+    assert_eq!(s, 200, "{v}");
+}
+
+/// B5: zhiku's own ids are no merchant's: every route refuses them, keys cannot be bound
+/// to them, and the general layer stays whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reserved_ids_are_refused_everywhere() {
+    let base = server();
+    let admin = common::client(base);
+    let stats = || async {
+        reqwest::get(format!("{base}/healthz"))
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let before = stats().await;
+    let faq = "问题,答案\n可以退货吗,所有商品一律不退不换\n";
+    for id in ["_general", "%5Fgeneral", "_", "_x", "urn:zhiku:graph:general", "-x"] {
+        let r = admin
+            .post(format!("{base}/v1/merchants/{id}/imports?name=faq.csv"))
+            .header("content-type", "text/csv")
+            .body(faq)
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = status_json(r).await;
+        assert_eq!((s, code(&v)), (400, "invalid_merchant_id"), "{id}: {v}");
+        for path in [
+            format!("/v1/merchants/{id}/export"),
+            format!("/v1/merchants/{id}/imports/j1"),
+        ] {
+            let (s, v) = status_json(admin.get(format!("{base}{path}")).send().await.unwrap()).await;
+            assert_eq!((s, code(&v)), (400, "invalid_merchant_id"), "{path}: {v}");
+        }
+        let r = admin
+            .delete(format!("{base}/v1/merchants/{id}/subjects?iri=https://x.example/a"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{id}");
+        let r = admin
+            .get(format!("{base}/sparql?merchant={id}&query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{id}");
+    }
+    for route in ["/v1/answer", "/v1/search"] {
+        let r = admin
+            .post(format!("{base}{route}"))
+            .json(&json!({"merchant_id": "_general", "question": "可以退货吗"}))
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = status_json(r).await;
+        assert_eq!((s, code(&v)), (400, "invalid_merchant_id"), "{v}");
+    }
+    // the CLI refuses to bind a key to a reserved id
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zhiku"))
+        .args(["keys", "create", "--role", "merchant", "--merchant", "_general"])
+        .env("ZHIKU_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reserved"), "{out:?}");
+    // a key stored before the rule, bound to `_general`, touches nothing
+    let engine = engine();
+    let keys = &engine.security().keys;
+    let (record, token) = keys.create(Role::Merchant, &[common::mid("m-stale")], None).unwrap();
+    let file = engine.config().data_dir.join("security").join("keys.json");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("\"m-stale\"", "\"_general\"");
+    std::fs::write(&file, text).unwrap();
+    let p = keys.authenticate(&token).unwrap();
+    assert_eq!((p.key_id.as_str(), p.merchants.len()), (record.id.as_str(), 0));
+    // the general layer is whole, and its rules are still cited
+    let after = stats().await;
+    assert_eq!(after["stats"]["passages"], before["stats"]["passages"]);
+    let v = common::ask(base, "m-beauty", "可以退货吗").await;
+    assert!(!v.to_string().contains("一律不退不换"), "{v}");
+}
+
+/// A streamed request body that sends `first` and then stalls until `release` fires.
+fn stalled_body(first: &'static [u8], release: tokio::sync::oneshot::Receiver<()>) -> reqwest::Body {
+    let stream = futures_util::stream::unfold((Some(first), Some(release)), |(first, release)| async move {
+        if let Some(f) = first {
+            return Some((Ok::<_, std::io::Error>(f.to_vec()), (None, release)));
+        }
+        let _ = release?.await;
+        None
+    });
+    reqwest::Body::wrap_stream(stream)
+}
+
+/// B6 and the slow upload: a 429 is audited; an upload that stalls is cut off after
+/// `limits.body_read_timeout_ms` with 408 and gives its slot back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_audited_and_stalled_uploads_time_out() {
+    let base = server();
+    let key = common::key(&engine(), Role::Merchant, &["m-digital"]);
+    let client = common::client_with(&key);
+    // two uploads hold the key's two slots, stalled after their first bytes
+    let mut releases = Vec::new();
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        releases.push(tx);
+        let c = client.clone();
+        held.push(tokio::spawn(async move {
+            let r = c
+                .post(format!("{base}/v1/merchants/m-digital/imports?format=turtle"))
+                .body(stalled_body(b"<https://x.example/slow> ", rx))
+                .send()
+                .await
+                .unwrap();
+            status_json(r).await
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = client
+        .get(format!("{base}/v1/merchants/m-digital/export"))
+        .header("x-request-id", "b6-limited")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let records = audited("b6-limited");
+    assert!(
+        records
+            .iter()
+            .any(|r| r.fields.status == Some(429) && r.fields.outcome == "denied"),
+        "{records:?}"
+    );
+    // the stalled uploads end with 408 within the timeout, not when the client gives up
+    let t = std::time::Instant::now();
+    for h in held {
+        let (s, v) = h.await.unwrap();
+        assert_eq!((s, code(&v)), (408, "body_timeout"), "{v}");
+    }
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+    drop(releases);
+    let r = client
+        .get(format!("{base}/v1/merchants/m-digital/export"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the slots were given back");
+}
+
+/// The smaller holes of the same probe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_smaller_holes_are_closed() {
+    let base = server();
+    let m = "m-digital";
+    let key = common::key(&engine(), Role::Merchant, &[m]);
+    let merchant = common::client_with(&key);
+    let products = || async {
+        let q = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <https://schema.org/Product> }";
+        let r = merchant
+            .get(format!("{base}/sparql"))
+            .query(&[("query", q)])
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        v["results"]["bindings"][0]["n"]["value"]
+            .as_str()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+    };
+    // deleting a schema term, or an IRI that is no subject of the merchant's: 404, nothing lost
+    let n = products().await;
+    assert!(n > 5);
+    for iri in [
+        "https://schema.org/Product",
+        "http://schema.org/Product",
+        "https://x.example/nobody",
+    ] {
+        let r = merchant
+            .delete(format!("{base}/v1/merchants/{m}/subjects"))
+            .query(&[("iri", iri)])
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = status_json(r).await;
+        assert_eq!((s, code(&v)), (404, "not_found"), "{iri}: {v}");
+    }
+    assert_eq!(products().await, n);
+    // a query string that is not UTF-8 once decoded: 400, never a replaced query
+    for q in ["query=%FF", "query=ASK%7B%7D&merchant=m-digit%FF"] {
+        let (s, v) = status_json(merchant.get(format!("{base}/sparql?{q}")).send().await.unwrap()).await;
+        assert_eq!((s, code(&v)), (400, "invalid_query"), "{q}: {v}");
+    }
+    // a Basic Authorization header beside a valid X-Api-Key does not hide the key
+    let r = reqwest::Client::new()
+        .get(format!("{base}/v1/merchants/{m}/export"))
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // a 1 MB Authorization header: a JSON 431
+    let r = reqwest::Client::new()
+        .get(format!("{base}/v1/merchants/{m}/export"))
+        .header("authorization", format!("Bearer {}", "x".repeat(1 << 20)))
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = status_json(r).await;
+    assert_eq!((s, code(&v)), (431, "headers_too_large"), "{v}");
+    // a SPARQL body over 64 KiB names the setting that limits it
+    let big = format!("ASK {{ ?s ?p \"{}\" }}", "x".repeat(70 * 1024));
+    let r = merchant
+        .post(format!("{base}/sparql"))
+        .header("content-type", "application/sparql-query")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = status_json(r).await;
+    assert_eq!(s, 413, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limits.max_body_bytes"),
+        "{v}"
+    );
+    // JSON-LD over 16 MiB is parsed whole (the documented limit is 256 MiB)
+    let long = "长".repeat(6 * 1024 * 1024);
+    let doc = format!(
+        r#"{{"@context": {{"@vocab": "https://schema.org/"}}, "@id": "https://x.example/long", "@type": "Thing", "disambiguatingDescription": "{long}"}}"#
+    );
+    assert!(doc.len() > 17 * 1024 * 1024);
+    let r = merchant
+        .post(format!("{base}/v1/merchants/{m}/imports"))
+        .header("content-type", "application/ld+json")
+        .body(doc)
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = status_json(r).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["counts"]["triples_parsed"], 2, "{v}");
+}
