@@ -51,6 +51,9 @@ pub enum Error {
     /// A template failed to render.
     #[error("template error: {0}")]
     Template(String),
+    /// Too much work is still running (queries that outlived their deadline); retry later.
+    #[error("overloaded: {0}")]
+    Overloaded(String),
     /// A worker failed on this request (it panicked); the service goes on.
     #[error("internal error: {0}")]
     Internal(String),
@@ -91,6 +94,7 @@ impl Error {
             Error::Template(_) => "template_error",
             Error::Config(_) => "config_error",
             Error::Internal(_) => "internal",
+            Error::Overloaded(_) => "overloaded",
             Error::Io { .. } => "io_error",
         }
     }

@@ -71,7 +71,8 @@ impl Scan<'_> {
     fn step(&mut self) {
         let b = self.at(0);
         let rdf = self.syntax != Syntax::Json;
-        if !b.is_ascii_whitespace() && !(self.syntax == Syntax::Sparql && matches!(b, b'!' | b'-' | b'+' | b'^')) {
+        let prefix_operator = self.syntax == Syntax::Sparql && matches!(b, b'!' | b'-' | b'+' | b'^');
+        if !(b.is_ascii_whitespace() || prefix_operator) {
             self.run = 0;
         }
         match b {
@@ -95,7 +96,7 @@ impl Scan<'_> {
                 self.depth = self.depth.saturating_sub(1);
                 self.i += 1;
             }
-            b'!' | b'-' | b'+' | b'^' if self.syntax == Syntax::Sparql => {
+            _ if prefix_operator => {
                 self.run += 1;
                 self.i += 1;
             }

@@ -504,9 +504,10 @@ async fn sparql_cannot_call_out_or_write() {
     assert_eq!(r.status(), 200);
 }
 
-/// A cross product of the schema graph with itself, three times: hours without a limit.
+/// A cross product of the schema graph with itself: minutes without a limit. (Three times
+/// would be hours, and oxigraph would not stop it at the deadline: see `engine/workers.rs`.)
 async fn heavy_query(client: &reqwest::Client, base: &str) -> reqwest::Response {
-    let heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
+    let heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }";
     client
         .get(format!("{base}/sparql"))
         .query(&[("query", heavy)])
@@ -602,11 +603,17 @@ async fn audit_is_queried_by_admins_only_and_records_sparql() {
         .json()
         .await
         .unwrap();
+    // recorded before it ran, and with its outcome after
     let recs = page["records"].as_array().unwrap();
-    assert_eq!(recs.len(), 1, "{page}");
-    assert_eq!(recs[0]["target"], OWN);
-    assert_eq!(recs[0]["outcome"], "ok");
-    assert!(recs[0]["detail"].as_str().unwrap().contains("schema.org/Product"));
+    assert_eq!(recs.len(), 2, "{page}");
+    assert_eq!(
+        (&recs[0]["outcome"], &recs[1]["outcome"]),
+        (&json!("started"), &json!("ok"))
+    );
+    for r in recs {
+        assert_eq!(r["target"], OWN);
+        assert!(r["detail"].as_str().unwrap().contains("schema.org/Product"));
+    }
     // the denied audit query is recorded too
     let page: Value = admin
         .get(format!("{base}/v1/audit"))

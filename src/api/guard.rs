@@ -19,6 +19,11 @@ use tracing::Instrument;
 #[derive(Debug, Clone)]
 pub(crate) struct CheckedMerchant(pub Option<MerchantId>);
 
+/// The URL query of a query-scoped route, decoded once by the guard (the handler reads its
+/// other parameters from here, never from the URI again).
+#[derive(Debug, Clone)]
+pub(crate) struct ParsedQuery(pub Vec<(String, String)>);
+
 /// More about a call for its audit record (a SPARQL query), set by a handler on its
 /// response.
 #[derive(Debug, Clone)]
@@ -139,6 +144,8 @@ async fn merchant_of(
                     "`merchant` given more than once",
                 ));
             }
+            let mut req = req;
+            req.extensions_mut().insert(ParsedQuery(pairs));
             Ok((m, req))
         }
         Scope::Body => {

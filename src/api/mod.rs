@@ -79,12 +79,13 @@ impl From<Error> for ApiError {
                 | StoreError::InvalidMerchantId(_),
             )
             | Error::Security(crate::security::SecurityError::Invalid { .. }) => StatusCode::BAD_REQUEST,
-            Error::Store(StoreError::QueryTimeout) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Store(StoreError::QueryTimeout) | Error::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         match &e {
             // the client's query ran out of its time: its doing, not the service's
             Error::Store(StoreError::QueryTimeout) => tracing::info!(error = %e, "query cancelled"),
+            Error::Overloaded(_) => tracing::warn!(error = %e, "refused"),
             _ if status.is_server_error() => tracing::error!(error = %e, "request failed"),
             _ => {}
         }
@@ -412,4 +413,45 @@ pub async fn serve(engine: Arc<Engine>, listen: &str) -> Result<(), Error> {
         context: "serve".into(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A log sink for one test.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_query_the_client_let_run_out_is_not_logged_as_an_error() {
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let timeout = ApiError::from(Error::Store(StoreError::QueryTimeout));
+            assert_eq!(timeout.status, StatusCode::SERVICE_UNAVAILABLE);
+            let _ = ApiError::from(Error::Internal("a worker panicked".into()));
+        });
+        let log = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let line = |needle: &str| log.lines().find(|l| l.contains(needle)).unwrap_or_default().to_string();
+        let timeout = line("limits.sparql_timeout_ms");
+        assert!(timeout.contains("INFO") && !timeout.contains("ERROR"), "{log}");
+        assert!(line("a worker panicked").contains("ERROR"), "{log}");
+    }
 }

@@ -5,7 +5,7 @@
 //! ([`CheckedMerchant`]). Query time and result size are limited; a query past its
 //! time is cancelled and answered 503.
 
-use super::guard::{AuditDetail, CallRecord, CheckedMerchant};
+use super::guard::{AuditDetail, CallRecord, CheckedMerchant, ParsedQuery};
 use super::{ApiError, Shared};
 use crate::Error;
 use crate::engine::workers::Pool;
@@ -20,9 +20,9 @@ use std::time::{Duration, Instant};
 
 /// URL parameters of `/sparql`: `query`, and `merchant` (read and checked by the guard).
 /// Anything else is refused.
-fn url_query(uri: &axum::http::Uri) -> Result<Option<String>, ApiError> {
+fn url_query(ParsedQuery(pairs): ParsedQuery) -> Result<Option<String>, ApiError> {
     let mut query = None;
-    for (k, v) in super::query_pairs(uri.query().unwrap_or(""))? {
+    for (k, v) in pairs {
         match k.as_str() {
             "merchant" => {}
             "query" if query.is_none() => query = Some(v),
@@ -79,12 +79,12 @@ pub(super) async fn sparql(
     State(engine): State<Shared>,
     Extension(CheckedMerchant(merchant)): Extension<CheckedMerchant>,
     Extension(record): Extension<CallRecord>,
+    Extension(pairs): Extension<ParsedQuery>,
     method: Method,
-    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let url_query = url_query(&uri)?;
+    let url_query = url_query(pairs)?;
     let body = super::upload_body(body, "limits.max_body_bytes")?;
     let limits = engine.config().limits.clone();
     let text = query_text(&method, url_query, &headers, &body)?;
@@ -113,15 +113,19 @@ pub(super) async fn sparql(
     // recorded before it runs: a query that takes its worker down still leaves a trace
     record.started(&engine, detail.clone()).await;
     let e = engine.clone();
-    let run = engine.workers().run(Pool::Query, move || {
-        e.sparql(merchant.as_ref(), &text, formats, &qlimits)
-    });
-    let out = match tokio::time::timeout(timeout, run).await {
-        Ok(r) => r.map_err(ApiError::from),
-        Err(_) => {
+    let run = engine
+        .workers()
+        .run_within(Pool::Query, Some(timeout), move || {
+            e.sparql(merchant.as_ref(), &text, formats, &qlimits)
+        })
+        .await;
+    let out = match run {
+        Ok(Some(r)) => r.map_err(ApiError::from),
+        Ok(None) => {
             token.cancel();
             Err(Error::Store(crate::store::StoreError::QueryTimeout).into())
         }
+        Err(e) => Err(e.into()),
     };
     let mut response = match out {
         Ok(out) => ([(header::CONTENT_TYPE, out.media_type)], out.body).into_response(),

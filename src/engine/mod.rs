@@ -212,7 +212,7 @@ impl Engine {
             csv_mapping,
             write_lock: std::sync::Mutex::new(()),
             security,
-            workers: workers::Workers::new(config_workers.0, config_workers.1)?,
+            workers: workers::Workers::new(config_workers.0, config_workers.1),
         };
         let pending = data.join(REINDEX_MARKER).exists();
         let has_merchants = !engine.knowledge.graph().merchant_ids()?.is_empty();
@@ -430,7 +430,8 @@ impl Engine {
     /// Counts for `/healthz`: merchants, passages, vectors.
     pub fn stats(&self) -> Result<serde_json::Value, Error> {
         Ok(serde_json::json!({
-            "merchants": self.merchants()?,
+            // a count, never the ids: `/healthz` is public, and which merchants exist does not leak
+            "merchants": self.merchants()?.len(),
             "passages": self.text.count(),
             "vectors": self.vectors.count()?,
             "intents": self.ontology().intents.len(),
