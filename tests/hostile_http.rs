@@ -141,19 +141,6 @@ async fn a_body_is_parsed_once_into_one_object_naming_one_merchant() {
     let (s, v) = status_json(r).await;
     assert_eq!((s, code(&v)), (404, "unknown_merchant"), "{v}");
     assert!(!audited("b1-object").is_empty());
-    // its own merchant, with a byte-order mark before the object: answered
-    let mut bom = "\u{feff}".as_bytes().to_vec();
-    bom.extend_from_slice(br#"{"merchant_id":"m-digital","question":"\u8033\u673a\u591a\u5c11\u94b1"}"#);
-    let r = digital
-        .post(format!("{base}/v1/answer"))
-        .header("content-type", "application/json")
-        .body(bom)
-        .send()
-        .await
-        .unwrap();
-    let (s, v) = status_json(r).await;
-    assert_eq!(s, 200, "{v}");
-    assert_eq!(v["merchant_id"], "m-digital");
 }
 
 /// SPARQL nested past `limits.max_query_depth`.
@@ -544,17 +531,19 @@ fn stalled_body(first: &'static [u8], release: tokio::sync::oneshot::Receiver<()
     reqwest::Body::wrap_stream(stream)
 }
 
-/// B6 and the slow upload: a 429 is audited; an upload that stalls is cut off after
-/// `limits.body_read_timeout_ms` with 408 and gives its slot back.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refusals_are_audited_and_stalled_uploads_time_out() {
+/// `n` uploads by `client` to m-digital that send their first bytes and stall: the
+/// handles, and the senders that release them.
+fn stalled_uploads(
+    client: &reqwest::Client,
+    n: usize,
+) -> (
+    Vec<tokio::task::JoinHandle<(u16, Value)>>,
+    Vec<tokio::sync::oneshot::Sender<()>>,
+) {
     let base = server();
-    let key = common::key(&engine(), Role::Merchant, &["m-digital"]);
-    let client = common::client_with(&key);
-    // two uploads hold the key's two slots, stalled after their first bytes
-    let mut releases = Vec::new();
     let mut held = Vec::new();
-    for _ in 0..2 {
+    let mut releases = Vec::new();
+    for _ in 0..n {
         let (tx, rx) = tokio::sync::oneshot::channel();
         releases.push(tx);
         let c = client.clone();
@@ -568,6 +557,16 @@ async fn refusals_are_audited_and_stalled_uploads_time_out() {
             status_json(r).await
         }));
     }
+    (held, releases)
+}
+
+/// B6: a 429 is audited like every other refusal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_call_is_audited() {
+    let base = server();
+    let client = common::client_with(&common::key(&engine(), Role::Merchant, &["m-digital"]));
+    // two stalled uploads hold the key's two slots
+    let (held, releases) = stalled_uploads(&client, 2);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let r = client
         .get(format!("{base}/v1/merchants/m-digital/export"))
@@ -576,6 +575,7 @@ async fn refusals_are_audited_and_stalled_uploads_time_out() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "1");
     let records = audited("b6-limited");
     assert!(
         records
@@ -583,10 +583,30 @@ async fn refusals_are_audited_and_stalled_uploads_time_out() {
             .any(|r| r.fields.status == Some(429) && r.fields.outcome == "denied"),
         "{records:?}"
     );
-    // the stalled uploads end with 408 within the timeout, not when the client gives up
-    let t = std::time::Instant::now();
+    drop(releases);
     for h in held {
-        let (s, v) = h.await.unwrap();
+        h.await.unwrap();
+    }
+}
+
+/// A slow upload: cut off after `limits.body_read_timeout_ms` with 408, not when the client
+/// gives up, and its slot is given back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_upload_times_out_and_gives_its_slot_back() {
+    let base = server();
+    let client = common::client_with(&common::key(&engine(), Role::Merchant, &["m-digital"]));
+    let (held, releases) = stalled_uploads(&client, 2);
+    let t = std::time::Instant::now();
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut out = Vec::new();
+        for h in held {
+            out.push(h.await.unwrap());
+        }
+        out
+    })
+    .await;
+    let outcomes = waited.expect("the server cut the stalled uploads off");
+    for (s, v) in outcomes {
         assert_eq!((s, code(&v)), (408, "body_timeout"), "{v}");
     }
     assert!(t.elapsed() < std::time::Duration::from_secs(10));
@@ -599,13 +619,20 @@ async fn refusals_are_audited_and_stalled_uploads_time_out() {
     assert_eq!(r.status(), 200, "the slots were given back");
 }
 
-/// The smaller holes of the same probe.
+/// A client that sends the merchant key of m-digital.
+fn digital_merchant() -> (String, reqwest::Client) {
+    let key = common::key(&engine(), Role::Merchant, &["m-digital"]);
+    let client = common::client_with(&key);
+    (key, client)
+}
+
+/// Deleting a schema term, or an IRI that is no subject of the merchant's graph: 404, and
+/// no product loses its type.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_smaller_holes_are_closed() {
+async fn only_the_merchants_own_subjects_can_be_deleted() {
     let base = server();
     let m = "m-digital";
-    let key = common::key(&engine(), Role::Merchant, &[m]);
-    let merchant = common::client_with(&key);
+    let (_, merchant) = digital_merchant();
     let products = || async {
         let q = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <https://schema.org/Product> }";
         let r = merchant
@@ -621,7 +648,6 @@ async fn the_smaller_holes_are_closed() {
             .parse::<u32>()
             .unwrap()
     };
-    // deleting a schema term, or an IRI that is no subject of the merchant's: 404, nothing lost
     let n = products().await;
     assert!(n > 5);
     for iri in [
@@ -639,30 +665,62 @@ async fn the_smaller_holes_are_closed() {
         assert_eq!((s, code(&v)), (404, "not_found"), "{iri}: {v}");
     }
     assert_eq!(products().await, n);
-    // a query string that is not UTF-8 once decoded: 400, never a replaced query
+}
+
+/// A query string that is not UTF-8 once decoded: 400, never a query with replaced
+/// characters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_string_that_is_not_utf8_is_refused() {
+    let base = server();
+    let (_, merchant) = digital_merchant();
     for q in ["query=%FF", "query=ASK%7B%7D&merchant=m-digit%FF"] {
         let (s, v) = status_json(merchant.get(format!("{base}/sparql?{q}")).send().await.unwrap()).await;
         assert_eq!((s, code(&v)), (400, "invalid_query"), "{q}: {v}");
     }
-    // a Basic Authorization header beside a valid X-Api-Key does not hide the key
+}
+
+/// A Basic `Authorization` header beside a valid `X-Api-Key` does not hide the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_basic_authorization_header_does_not_hide_an_api_key() {
+    let base = server();
+    let (key, _) = digital_merchant();
     let r = reqwest::Client::new()
-        .get(format!("{base}/v1/merchants/{m}/export"))
+        .get(format!("{base}/v1/merchants/m-digital/export"))
         .header("authorization", "Basic dXNlcjpwYXNz")
         .header("x-api-key", &key)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    // a 1 MB Authorization header: a JSON 431
+}
+
+/// A 1 MB `Authorization` header gets a JSON 431 naming the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_headers_get_a_json_431() {
+    let base = server();
     let r = reqwest::Client::new()
-        .get(format!("{base}/v1/merchants/{m}/export"))
+        .get(format!("{base}/v1/merchants/m-digital/export"))
         .header("authorization", format!("Bearer {}", "x".repeat(1 << 20)))
         .send()
         .await
         .unwrap();
     let (s, v) = status_json(r).await;
     assert_eq!((s, code(&v)), (431, "headers_too_large"), "{v}");
-    // a SPARQL body over 64 KiB names the setting that limits it
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limits.max_header_bytes"),
+        "{v}"
+    );
+    alive(base).await;
+}
+
+/// A SPARQL body over 64 KiB names the setting that limits it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sparql_body_too_large_names_its_setting() {
+    let base = server();
+    let (_, merchant) = digital_merchant();
     let big = format!("ASK {{ ?s ?p \"{}\" }}", "x".repeat(70 * 1024));
     let r = merchant
         .post(format!("{base}/sparql"))
@@ -680,14 +738,21 @@ async fn the_smaller_holes_are_closed() {
             .contains("limits.max_body_bytes"),
         "{v}"
     );
-    // JSON-LD over 16 MiB is parsed whole (the documented limit is 256 MiB)
+}
+
+/// JSON-LD over 16 MiB is parsed whole: the documented limit is `limits.max_import_bytes`
+/// (256 MiB), not a parser's buffer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_ld_over_16_mib_imports() {
+    let base = server();
+    let (_, merchant) = digital_merchant();
     let long = "长".repeat(6 * 1024 * 1024);
     let doc = format!(
         r#"{{"@context": {{"@vocab": "https://schema.org/"}}, "@id": "https://x.example/long", "@type": "Thing", "disambiguatingDescription": "{long}"}}"#
     );
     assert!(doc.len() > 17 * 1024 * 1024);
     let r = merchant
-        .post(format!("{base}/v1/merchants/{m}/imports"))
+        .post(format!("{base}/v1/merchants/m-digital/imports"))
         .header("content-type", "application/ld+json")
         .body(doc)
         .send()
@@ -696,4 +761,24 @@ async fn the_smaller_holes_are_closed() {
     let (s, v) = status_json(r).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["counts"]["triples_parsed"], 2, "{v}");
+}
+
+/// A JSON body that starts with a UTF-8 byte-order mark is read, not refused with
+/// "expected value at line 1 column 1".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_body_with_a_byte_order_mark_is_read() {
+    let base = server();
+    let digital = common::client_with(&common::key(&engine(), Role::Chatbot, &["m-digital"]));
+    let mut bom = "\u{feff}".as_bytes().to_vec();
+    bom.extend_from_slice(r#"{"merchant_id":"m-digital","question":"耳机多少钱"}"#.as_bytes());
+    let r = digital
+        .post(format!("{base}/v1/answer"))
+        .header("content-type", "application/json")
+        .body(bom)
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = status_json(r).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["merchant_id"], "m-digital");
 }

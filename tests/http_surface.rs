@@ -174,8 +174,9 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 /// A body for `route` (0 answer, 1 search, 2 validate): mostly well-formed requests with a
-/// random merchant; else any JSON value, an object with a key twice (serde_json values
-/// cannot hold duplicates), or one with a byte-order mark and trailing bytes.
+/// random merchant; else any JSON value, the request's fields as a positional array, an
+/// object with a key twice (serde_json values cannot hold duplicates), or one with a
+/// byte-order mark and trailing bytes.
 fn any_body(route: usize) -> impl Strategy<Value = String> {
     let field = if route == 2 { "answer" } else { "question" };
     prop_oneof![
@@ -192,6 +193,15 @@ fn any_body(route: usize) -> impl Strategy<Value = String> {
             }
         ),
         2 => any_json().prop_map(|v| v.to_string()),
+        // the request's fields in order, as an array (serde reads a struct from a sequence)
+        2 => (merchant(), text(), text(), prop::collection::vec(any_json(), 0..3)).prop_map(move |(m, a, q, extra)| {
+            let mut fields = vec![json!(m), json!(a)];
+            if route == 2 {
+                fields.push(json!(q));
+            }
+            fields.extend(extra);
+            Value::Array(fields).to_string()
+        }),
         1 => (merchant(), merchant(), text()).prop_map(move |(a, b, t)| {
             format!(r#"{{"merchant_id":{},"{field}":{},"merchant_id":{}}}"#, json!(a), json!(t), json!(b))
         }),
