@@ -531,15 +531,14 @@ fn stalled_body(first: &'static [u8], release: tokio::sync::oneshot::Receiver<()
     reqwest::Body::wrap_stream(stream)
 }
 
+/// An upload in flight: its status and JSON body when it ends.
+type Upload = tokio::task::JoinHandle<(u16, Value)>;
+/// Lets a stalled upload finish.
+type Release = tokio::sync::oneshot::Sender<()>;
+
 /// `n` uploads by `client` to m-digital that send their first bytes and stall: the
 /// handles, and the senders that release them.
-fn stalled_uploads(
-    client: &reqwest::Client,
-    n: usize,
-) -> (
-    Vec<tokio::task::JoinHandle<(u16, Value)>>,
-    Vec<tokio::sync::oneshot::Sender<()>>,
-) {
+fn stalled_uploads(client: &reqwest::Client, n: usize) -> (Vec<Upload>, Vec<Release>) {
     let base = server();
     let mut held = Vec::new();
     let mut releases = Vec::new();
