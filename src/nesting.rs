@@ -6,7 +6,8 @@
 //! skips strings, comments and IRIs, and counts open brackets (`(`, `[`, `{`, and `<<` in
 //! RDF 1.2 syntaxes). In SPARQL a run of prefix operators (`!`, `-`, `+`, `^`) nests too,
 //! one level per operator. The first place deeper than the limit is reported by line and
-//! column.
+//! column. The scan is resumable ([`Scanner`]), so a streamed upload is checked a chunk at a
+//! time ([`check_reader`]).
 
 /// The syntax being scanned (what opens a string, a comment, an IRI).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,134 +34,218 @@ pub struct TooDeep {
 
 /// Checks that `text` nests at most `limit` levels deep.
 pub fn check(text: &[u8], syntax: Syntax, limit: usize) -> Result<(), TooDeep> {
-    let mut s = Scan {
-        text,
-        syntax,
-        i: 0,
-        depth: 0,
-        run: 0,
-    };
-    while s.i < text.len() {
-        if s.depth + s.run > limit {
-            let (line, column) = position(text, s.i.saturating_sub(1));
-            return Err(TooDeep { limit, line, column });
-        }
-        s.step();
-    }
-    if s.depth + s.run > limit {
-        let (line, column) = position(text, text.len().saturating_sub(1));
-        return Err(TooDeep { limit, line, column });
-    }
-    Ok(())
+    Scanner::new(syntax, limit).feed(text, true).map(|_| ())
 }
 
-struct Scan<'a> {
-    text: &'a [u8],
+/// Checks a whole stream (JSON or Turtle: not SPARQL, whose `<` needs the whole text) a
+/// chunk of 1 MiB at a time; a read error ends the check (the parser reports it next).
+pub fn check_reader(mut reader: impl std::io::Read, syntax: Syntax, limit: usize) -> Result<(), TooDeep> {
+    let mut scanner = Scanner::new(syntax, limit);
+    let mut buf = Vec::with_capacity(1 << 20);
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Ok(()),
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        let used = scanner.feed(&buf, n == 0)?;
+        buf.drain(..used);
+        if n == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// Where the scan is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Normal,
+    /// In a string opened by `q` (a triple-quoted one when `long`).
+    Str {
+        q: u8,
+        long: bool,
+    },
+    /// In a `#` comment, up to the end of the line.
+    Comment,
+    /// In an `<…>` IRI.
+    Iri,
+}
+
+/// A resumable scan: [`Scanner::feed`] takes the text a chunk at a time.
+pub struct Scanner {
     syntax: Syntax,
-    i: usize,
+    limit: usize,
+    mode: Mode,
     depth: usize,
     /// Prefix operators in a row (SPARQL), each one more level.
     run: usize,
+    /// 1-based line and column of the next byte.
+    line: usize,
+    column: usize,
 }
 
-impl Scan<'_> {
-    fn at(&self, k: usize) -> u8 {
-        self.text.get(self.i + k).copied().unwrap_or(0)
+/// Bytes a token may need to see (`"""`, `<<`).
+const LOOKAHEAD: usize = 3;
+
+impl Scanner {
+    /// A scan of `syntax` text allowed `limit` levels.
+    pub fn new(syntax: Syntax, limit: usize) -> Self {
+        Scanner {
+            syntax,
+            limit,
+            mode: Mode::Normal,
+            depth: 0,
+            run: 0,
+            line: 1,
+            column: 1,
+        }
     }
 
-    fn step(&mut self) {
-        let b = self.at(0);
+    /// Scans `chunk`, the text after what earlier calls consumed: how many bytes it
+    /// consumed. Unless `last`, it may leave a short tail for the next call to see again
+    /// with what follows.
+    pub fn feed(&mut self, chunk: &[u8], last: bool) -> Result<usize, TooDeep> {
+        let mut i = 0;
+        while i < chunk.len() && (last || chunk.len() - i >= LOOKAHEAD) {
+            let (line, column) = (self.line, self.column);
+            let n = self.step(&chunk[i..]).clamp(1, chunk.len() - i);
+            self.advance(&chunk[i..i + n]);
+            i += n;
+            if self.depth + self.run > self.limit {
+                return Err(TooDeep {
+                    limit: self.limit,
+                    line,
+                    column,
+                });
+            }
+        }
+        Ok(i)
+    }
+
+    fn advance(&mut self, consumed: &[u8]) {
+        match consumed.iter().rposition(|&b| b == b'\n') {
+            Some(p) => {
+                self.line += consumed.iter().filter(|&&b| b == b'\n').count();
+                self.column = 1 + chars(&consumed[p + 1..]);
+            }
+            None => self.column += chars(consumed),
+        }
+    }
+
+    /// One token of `rest` (not empty): how many bytes it takes.
+    fn step(&mut self, rest: &[u8]) -> usize {
+        match self.mode {
+            Mode::Normal => self.normal(rest),
+            Mode::Comment => self.until(rest, b'\n'),
+            Mode::Iri => self.until(rest, b'>'),
+            Mode::Str { q, long } => self.string(rest, q, long),
+        }
+    }
+
+    /// The bytes up to and including `end` (then back to normal text), or all of `rest`.
+    fn until(&mut self, rest: &[u8], end: u8) -> usize {
+        match rest.iter().position(|&b| b == end) {
+            Some(p) => {
+                self.mode = Mode::Normal;
+                p + 1
+            }
+            None => rest.len(),
+        }
+    }
+
+    fn normal(&mut self, rest: &[u8]) -> usize {
+        let at = |k: usize| rest.get(k).copied().unwrap_or(0);
+        let b = at(0);
         let rdf = self.syntax != Syntax::Json;
         let prefix_operator = self.syntax == Syntax::Sparql && matches!(b, b'!' | b'-' | b'+' | b'^');
         if !(b.is_ascii_whitespace() || prefix_operator) {
             self.run = 0;
         }
         match b {
-            b'"' => self.string(b'"'),
-            b'\'' if rdf => self.string(b'\''),
-            b'#' if rdf => self.skip_past(b"\n"),
-            b'<' if rdf && self.at(1) == b'<' => {
+            b'"' | b'\'' if b == b'"' || rdf => {
+                let long = rdf && at(1) == b && at(2) == b;
+                self.mode = Mode::Str { q: b, long };
+                if long { 3 } else { 1 }
+            }
+            b'#' if rdf => {
+                self.mode = Mode::Comment;
+                1
+            }
+            b'<' if rdf && at(1) == b'<' => {
                 self.depth += 1;
-                self.i += 2;
+                2
             }
-            b'>' if rdf && self.at(1) == b'>' => {
+            b'>' if rdf && at(1) == b'>' => {
                 self.depth = self.depth.saturating_sub(1);
-                self.i += 2;
+                2
             }
-            b'<' if rdf && self.iri_follows() => self.skip_past(b">"),
+            b'<' if rdf && (self.syntax != Syntax::Sparql || iri_follows(&rest[1..])) => {
+                self.mode = Mode::Iri;
+                1
+            }
             b'(' | b'[' | b'{' => {
                 self.depth += 1;
-                self.i += 1;
+                1
             }
             b')' | b']' | b'}' => {
                 self.depth = self.depth.saturating_sub(1);
-                self.i += 1;
+                1
             }
             _ if prefix_operator => {
                 self.run += 1;
-                self.i += 1;
+                1
             }
-            _ => self.i += 1,
+            _ => 1,
         }
     }
 
-    /// Whether an IRI starts here: in Turtle always; in SPARQL when IRI characters run up
-    /// to a `>` (else `<` is the less-than operator).
-    fn iri_follows(&self) -> bool {
-        if self.syntax != Syntax::Sparql {
-            return true;
-        }
-        for &c in &self.text[self.i + 1..] {
-            match c {
-                b'>' => return true,
-                b'<' | b'"' | b'{' | b'}' | b'|' | b'^' | b'`' | b'\\' => return false,
-                c if c <= b' ' => return false,
-                _ => {}
+    /// Inside a string opened by `q`: an escape, the close, or the plain bytes up to the
+    /// next one that matters.
+    fn string(&mut self, rest: &[u8], q: u8, long: bool) -> usize {
+        let rdf = self.syntax != Syntax::Json;
+        match rest[0] {
+            b'\\' => 2,
+            b if b == q && !long => {
+                self.mode = Mode::Normal;
+                1
             }
+            b if b == q && rest.starts_with(&[q, q, q]) => {
+                self.mode = Mode::Normal;
+                3
+            }
+            b'\n' if rdf && !long => {
+                // an unclosed short string ends with its line (the parser will say so)
+                self.mode = Mode::Normal;
+                1
+            }
+            _ => rest
+                .iter()
+                .skip(1)
+                .position(|&b| b == b'\\' || b == q || b == b'\n')
+                .map_or(rest.len(), |p| p + 1),
         }
-        false
     }
+}
 
-    /// Skips a string opened by `q` (a long `"""`/`'''` form in RDF syntaxes).
-    fn string(&mut self, q: u8) {
-        let long = self.syntax != Syntax::Json && self.at(1) == q && self.at(2) == q;
-        if long {
-            self.i += 3;
-            let close = [q, q, q];
-            while self.i < self.text.len() {
-                if self.at(0) == b'\\' {
-                    self.i += 2;
-                } else if self.text[self.i..].starts_with(&close) {
-                    self.i += 3;
-                    return;
-                } else {
-                    self.i += 1;
-                }
-            }
-            return;
-        }
-        self.i += 1;
-        while self.i < self.text.len() {
-            match self.at(0) {
-                b'\\' => self.i += 2,
-                c if c == q => {
-                    self.i += 1;
-                    return;
-                }
-                b'\n' if self.syntax != Syntax::Json => return,
-                _ => self.i += 1,
-            }
-        }
-    }
+/// Characters (not continuation bytes) in UTF-8 `bytes`.
+fn chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
 
-    /// Moves past the next `end` (or to the end of the text).
-    fn skip_past(&mut self, end: &[u8]) {
-        let rest = &self.text[self.i + 1..];
-        self.i = match rest.windows(end.len()).position(|w| w == end) {
-            Some(p) => self.i + 1 + p + end.len(),
-            None => self.text.len(),
-        };
+/// SPARQL: whether IRI characters run from here up to a `>` (else the `<` before was the
+/// less-than operator).
+fn iri_follows(rest: &[u8]) -> bool {
+    for &c in rest {
+        match c {
+            b'>' => return true,
+            b'<' | b'"' | b'{' | b'}' | b'|' | b'^' | b'`' | b'\\' => return false,
+            c if c <= b' ' => return false,
+            _ => {}
+        }
     }
+    false
 }
 
 /// 1-based line and character column of byte `at`.
@@ -168,8 +253,7 @@ pub fn position(text: &[u8], at: usize) -> (usize, usize) {
     let before = &text[..at.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let column = before[start..].iter().filter(|&&b| (b & 0xC0) != 0x80).count() + 1;
-    (line, column)
+    (line, chars(&before[start..]) + 1)
 }
 
 #[cfg(test)]
@@ -214,6 +298,35 @@ mod tests {
             Syntax::Sparql,
             2
         ));
+    }
+
+    #[test]
+    fn a_stream_scans_as_the_whole_text_does() {
+        let text = format!(
+            "<s> <p> \"\"\"((((\n\"\"\" , '''(''' # (((\n {}1{} .\n",
+            "[ ".repeat(40),
+            " ]".repeat(40)
+        );
+        let whole = check(text.as_bytes(), Syntax::Turtle, 30).unwrap_err();
+        assert_eq!((whole.line, whole.column), (3, 62));
+        for size in [1, 2, 3, 7, 64] {
+            let mut s = Scanner::new(Syntax::Turtle, 30);
+            let mut buf = Vec::new();
+            let mut err = None;
+            for piece in text.as_bytes().chunks(size) {
+                buf.extend_from_slice(piece);
+                match s.feed(&buf, false) {
+                    Ok(used) => drop(buf.drain(..used)),
+                    Err(e) => {
+                        err = Some(e);
+                        break;
+                    }
+                }
+            }
+            assert_eq!(err, Some(whole), "chunks of {size}");
+        }
+        assert!(check_reader(text.as_bytes(), Syntax::Turtle, 40).is_ok());
+        assert_eq!(check_reader(text.as_bytes(), Syntax::Turtle, 30), Err(whole));
     }
 
     #[test]

@@ -235,3 +235,28 @@ fn a_streamed_merchant_survives_a_restart_and_old_generations_are_dropped() {
     let engine = Engine::open(streaming_config(&data), Seed::IfEmpty).unwrap();
     assert!(ask(&engine, "TC-500多少钱").contains("88"));
 }
+
+/// Turtle nested far past `limits.max_import_depth` on the streamed path: refused with
+/// `too_deep`, like the in-memory path, and the server answers the next request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deeply_nested_turtle_is_refused_when_streamed_too() {
+    let s = server().await;
+    let m = "m-str-deep";
+    for body in [
+        format!(
+            "<https://x.example/p> {}<https://schema.org/name> \"x\"{} .\n",
+            "<https://schema.org/isRelatedTo> [ ".repeat(20_000),
+            " ]".repeat(20_000)
+        ),
+        format!(
+            "<https://x.example/p> <https://schema.org/isRelatedTo> {}1{} .\n",
+            "(".repeat(20_000),
+            ")".repeat(20_000)
+        ),
+    ] {
+        let (status, v) = upload(&s.base, m, "?format=turtle", "text/turtle", body).await;
+        assert_eq!((status, v["error"]["code"].as_str()), (400, Some("too_deep")), "{v}");
+        let r = reqwest::get(format!("{}/healthz", s.base)).await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+}

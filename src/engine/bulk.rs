@@ -192,7 +192,10 @@ impl Engine {
         let rdf = format
             .rdf()
             .ok_or_else(|| ImportError::UnsupportedFormat(format.name().to_string()))?;
-        let file = std::fs::File::open(path).map_err(io(format!("read {}", path.display())))?;
+        let open = || std::fs::File::open(path).map_err(io(format!("read {}", path.display())));
+        let depth = self.config.limits.max_import_depth;
+        import::structure::check_stream(name, format, std::io::BufReader::new(open()?), depth)?;
+        let file = open()?;
         let canonical = merchant_graph(merchant_id);
         let base = import::merchant_base(merchant_id);
         let s = Instant::now();

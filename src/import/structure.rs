@@ -44,6 +44,22 @@ pub fn check(name: &str, format: Format, data: &[u8], limits: &ParseLimits) -> R
     nesting::check(data, syntax, limits.max_depth).map_err(|e| too_deep(name, e.line, e.column, e.limit))
 }
 
+/// [`check`] for a stream in `format` (N-Triples, N-Quads, Turtle: what is streamed), read
+/// a chunk at a time: its nesting only (`limits.max_import_depth` is `max_depth`).
+pub fn check_stream(
+    name: &str,
+    format: Format,
+    reader: impl std::io::Read,
+    max_depth: usize,
+) -> Result<(), ImportError> {
+    let syntax = match format {
+        Format::JsonLd => Syntax::Json,
+        Format::Turtle | Format::NTriples | Format::NQuads => Syntax::Turtle,
+        Format::RdfXml | Format::Csv | Format::Tsv => return Ok(()),
+    };
+    nesting::check_reader(reader, syntax, max_depth).map_err(|e| too_deep(name, e.line, e.column, e.limit))
+}
+
 fn too_deep(name: &str, line: usize, column: usize, limit: usize) -> ImportError {
     ImportError::TooDeep {
         name: name.to_string(),
