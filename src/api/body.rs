@@ -1,6 +1,7 @@
-//! JSON request bodies, parsed once. The guard reads a body-scoped route's body, parses it
-//! into the route's typed request ([`ScopedBody`]) and checks the merchant it names; the
-//! handler receives exactly that value ([`Checked`]), never the bytes.
+//! Request bodies: read within their size and time limits, and JSON bodies parsed once. The
+//! guard reads a body-scoped route's body, parses it into the route's typed request
+//! ([`ScopedBody`]) and checks the merchant it names; the handler receives exactly that
+//! value ([`Checked`]), never the bytes.
 
 use super::ApiError;
 use crate::merchant_id::MerchantId;
@@ -101,6 +102,63 @@ impl<T: ScopedBody, S: Send + Sync> FromRequestParts<S> for Checked<T> {
         let body = parsed.body.downcast::<T>().map_err(|_| unchecked())?;
         Ok(Checked(Arc::unwrap_or_clone(body)))
     }
+}
+
+/// 415 unless the request says its body is JSON.
+pub(crate) fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ))
+    }
+}
+
+/// A small request body, whole: at most `limits.max_body_bytes`, arriving within
+/// `limits.body_read_timeout_ms`.
+pub(crate) async fn read_body(
+    body: axum::body::Body,
+    limits: &crate::config::Limits,
+) -> Result<axum::body::Bytes, ApiError> {
+    let timeout = std::time::Duration::from_millis(limits.body_read_timeout_ms);
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limits.max_body_bytes)).await {
+        Err(_) => Err(body_timeout()),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => Err(body_error(&e, "limits.max_body_bytes")),
+    }
+}
+
+fn body_timeout() -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "body_timeout",
+        "the request body did not arrive in time (limits.body_read_timeout_ms)",
+    )
+}
+
+/// A failed body read: 408 when it stalled past `limits.body_read_timeout_ms`, else 413
+/// naming the limit `setting` it passed.
+pub(crate) fn body_error(e: &(dyn std::error::Error + 'static), setting: &str) -> ApiError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<tower_http::timeout::TimeoutError>() {
+            return body_timeout();
+        }
+        cause = c.source();
+    }
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!("the request body exceeds {setting}"),
+    )
 }
 
 #[cfg(test)]

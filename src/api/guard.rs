@@ -157,8 +157,8 @@ async fn merchant_of(
                 )
             })?;
             let (mut parts, body) = req.into_parts();
-            super::require_json(&parts.headers)?;
-            let bytes = super::read_body(body, limits).await?;
+            super::body::require_json(&parts.headers)?;
+            let bytes = super::body::read_body(body, limits).await?;
             let parsed = parse(&bytes, limits.max_json_depth)?;
             let merchant = parsed.merchant.clone();
             parts.extensions.insert(parsed);

@@ -121,7 +121,7 @@ async fn spool(engine: &Shared, body: Body, format: Format, name: &str) -> Resul
     let mut stream = body.into_data_stream();
     let mut total = 0u64;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| super::body_error(&e, setting))?;
+        let chunk = chunk.map_err(|e| super::body::body_error(&e, setting))?;
         total += chunk.len() as u64;
         if total > limit {
             return Err(Error::from(ImportError::TooLarge {

@@ -156,7 +156,7 @@ impl ScopedBody for ValidateBody {
     }
 }
 
-/// The typed request of each body-scoped route ([`Scope::Body`] in the access table): the
+/// The typed request of each body-scoped route (`Scope::Body` in the access table): the
 /// guard parses the body into it once, checks its merchant, and hands it to the handler.
 fn body_parser(route: &str) -> Option<body::Parser> {
     match route {
@@ -164,60 +164,6 @@ fn body_parser(route: &str) -> Option<body::Parser> {
         "/v1/validate" => Some(body::parser::<ValidateBody>),
         _ => None,
     }
-}
-
-/// 415 unless the request says its body is JSON.
-fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
-    let ct = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as application/json",
-        ))
-    }
-}
-
-/// A small request body, whole: at most `limits.max_body_bytes`, arriving within
-/// `limits.body_read_timeout_ms`.
-async fn read_body(body: axum::body::Body, limits: &crate::config::Limits) -> Result<axum::body::Bytes, ApiError> {
-    let timeout = std::time::Duration::from_millis(limits.body_read_timeout_ms);
-    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limits.max_body_bytes)).await {
-        Err(_) => Err(body_timeout()),
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(e)) => Err(body_error(&e, "limits.max_body_bytes")),
-    }
-}
-
-fn body_timeout() -> ApiError {
-    ApiError::new(
-        StatusCode::REQUEST_TIMEOUT,
-        "body_timeout",
-        "the request body did not arrive in time (limits.body_read_timeout_ms)",
-    )
-}
-
-/// A failed body read: 408 when it stalled past `limits.body_read_timeout_ms`, else 413
-/// naming the limit `setting` it passed.
-fn body_error(e: &(dyn std::error::Error + 'static), setting: &str) -> ApiError {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(c) = cause {
-        if c.is::<tower_http::timeout::TimeoutError>() {
-            return body_timeout();
-        }
-        cause = c.source();
-    }
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "body_too_large",
-        format!("the request body exceeds {setting}"),
-    )
 }
 
 /// The pairs of a URL query, percent-decoded strictly: 400 `invalid_query` when a value
@@ -270,7 +216,7 @@ pub(crate) fn upload_body(
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
     setting: &str,
 ) -> Result<axum::body::Bytes, ApiError> {
-    body.map_err(|e| body_error(&e, setting))
+    body.map_err(|e| body::body_error(&e, setting))
 }
 
 /// A response body with every sensitive value in it masked (what the shopper typed, too).
@@ -431,6 +377,20 @@ mod tests {
         }
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
+        }
+    }
+
+    #[test]
+    fn every_body_scoped_route_has_its_typed_request() {
+        use crate::security::rbac::{ROUTES, Scope};
+        for r in ROUTES {
+            assert_eq!(
+                r.scope == Scope::Body,
+                body_parser(r.path).is_some(),
+                "{} {}",
+                r.method,
+                r.path
+            );
         }
     }
 
