@@ -108,6 +108,11 @@ pub struct Limits {
     /// Largest request line plus headers, in bytes; larger gets 431 `headers_too_large`
     /// (up to 2 MiB; hyper cuts off anything larger with a bare 431).
     pub max_header_bytes: usize,
+    /// A connection must send its request line and headers within this time; else it is
+    /// closed.
+    pub header_read_timeout_ms: u64,
+    /// Open connections at most; more wait in the listen backlog.
+    pub max_connections: usize,
     /// Deepest nesting of a JSON request body (objects and arrays); deeper gets 400
     /// `too_deep`.
     pub max_json_depth: usize,
@@ -153,6 +158,8 @@ impl Default for Limits {
             max_sparql_rows: 10_000,
             max_concurrent_per_key: 32,
             max_header_bytes: 64 * 1024,
+            header_read_timeout_ms: 10_000,
+            max_connections: 4_096,
             max_json_depth: 32,
             max_query_depth: 64,
             max_query_patterns: 128,

@@ -139,6 +139,7 @@ impl Scanner {
         match self.mode {
             Mode::Normal => self.normal(rest),
             Mode::Comment => self.until(rest, b'\n'),
+            Mode::Iri if self.syntax == Syntax::Sparql => self.sparql_iri(rest[0]),
             Mode::Iri => self.until(rest, b'>'),
             Mode::Str { q, long } => self.string(rest, q, long),
         }
@@ -155,6 +156,19 @@ impl Scanner {
         }
     }
 
+    /// SPARQL: a `<` may be an IRI or the less-than operator, which only the parser can
+    /// tell, so brackets count here too (an IRI with unbalanced brackets is rare); only
+    /// comments and strings do not start inside it.
+    fn sparql_iri(&mut self, b: u8) -> usize {
+        match b {
+            b'>' => self.mode = Mode::Normal,
+            b'(' | b'[' | b'{' => self.depth += 1,
+            b')' | b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+        1
+    }
+
     fn normal(&mut self, rest: &[u8]) -> usize {
         let at = |k: usize| rest.get(k).copied().unwrap_or(0);
         let b = at(0);
@@ -164,6 +178,8 @@ impl Scanner {
             self.run = 0;
         }
         match b {
+            // an escaped character of a local name (`ex:a\#`, `ex:b\'`): part of the name
+            b'\\' if rdf => 2,
             b'"' | b'\'' if b == b'"' || rdf => {
                 let long = rdf && at(1) == b && at(2) == b;
                 self.mode = Mode::Str { q: b, long };
@@ -294,10 +310,12 @@ mod tests {
         // `<` before a space is less-than; `(` after it still counts
         assert!(!depth_ok("SELECT * { FILTER(?a < ((((1)))) ) }", Syntax::Sparql, 5));
         assert!(depth_ok(
-            "SELECT * { <http://x/(((> ?p ?o FILTER(?a <= 2) }",
+            "SELECT * { <http://x/(a)> ?p ?o FILTER(?a <= 2) }",
             Syntax::Sparql,
             2
         ));
+        // brackets in a SPARQL IRI count (only the parser can tell an IRI from a less-than)
+        assert!(!depth_ok("SELECT * { <http://x/(((> ?p ?o }", Syntax::Sparql, 2));
     }
 
     #[test]
@@ -327,6 +345,19 @@ mod tests {
         }
         assert!(check_reader(text.as_bytes(), Syntax::Turtle, 40).is_ok());
         assert_eq!(check_reader(text.as_bytes(), Syntax::Turtle, 30), Err(whole));
+    }
+
+    #[test]
+    fn escapes_and_less_than_hide_no_brackets() {
+        // `\#` and `\'` in a local name start neither a comment nor a string
+        for esc in ["\\#", "\\'", "\\\""] {
+            let ttl = format!("ex:s ex:p ex:a{esc}, {}1{} .", "(".repeat(10), ")".repeat(10));
+            assert!(!depth_ok(&ttl, Syntax::Turtle, 5), "{ttl}");
+        }
+        // what follows a less-than counts, even when a `>` later makes it look like an IRI
+        let q = format!("ASK {{ FILTER(1<{}1{}&&2>1) }}", "(".repeat(100), ")".repeat(100));
+        assert!(!depth_ok(&q, Syntax::Sparql, 64));
+        assert!(depth_ok("ASK { <http://x/#(a)> ?p \"#((((\" }", Syntax::Sparql, 3));
     }
 
     #[test]

@@ -21,6 +21,7 @@ fn engine() -> Arc<Engine> {
         unsafe {
             std::env::set_var("ZHIKU_LIMITS__MAX_CONCURRENT_PER_KEY", "2");
             std::env::set_var("ZHIKU_LIMITS__BODY_READ_TIMEOUT_MS", "1500");
+            std::env::set_var("ZHIKU_LIMITS__HEADER_READ_TIMEOUT_MS", "1000");
         }
         common::new_engine()
     })
@@ -186,6 +187,10 @@ fn deep_queries() -> Vec<(&'static str, String)> {
             "800 UNIONs",
             format!("SELECT * WHERE {{ {{?s ?p ?o}} {} }}", "UNION {?s ?p ?o} ".repeat(800)),
         ),
+        (
+            "a less-than hiding brackets up to a later >",
+            format!("ASK {{ FILTER(1<{}1{}&&2>1) }}", "(".repeat(9000), ")".repeat(9000)),
+        ),
     ]
 }
 
@@ -303,6 +308,15 @@ async fn deep_uploads_and_bodies_are_refused_and_change_nothing() {
             format!(
                 "<https://x.example/p> {}<https://schema.org/name> \"x\"{} .",
                 "<https://schema.org/isRelatedTo> [ ".repeat(3000),
+                " ]".repeat(3000)
+            ),
+        ),
+        (
+            "turtle nesting behind an escaped # in a local name",
+            "text/turtle",
+            format!(
+                "@prefix ex: <https://x.example/> .\nex:p ex:isRelatedTo ex:a\\#, {}[ ex:name \"x\" ]{} .",
+                "[ ex:isRelatedTo ".repeat(3000),
                 " ]".repeat(3000)
             ),
         ),
@@ -428,6 +442,14 @@ async fn rdf_xml_entities_cannot_blow_up() {
             .contains("limits.max_xml_expansion_bytes"),
         "{v}"
     );
+    // a second DOCTYPE after an empty one; entity names ending in a no-break space
+    for bomb in [
+        laughs(8).replacen("<!DOCTYPE", "<!DOCTYPE rdf:RDF []><!DOCTYPE", 1),
+        laughs(8).replace(" \"", "\u{a0} \"").replace(';', "\u{a0};"),
+    ] {
+        let (s, v) = upload(bomb).await;
+        assert_eq!((s, code(&v)), (400, "xml_entities"), "{v}");
+    }
     let external = r#"<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY x SYSTEM "file:///etc/passwd">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:s="https://schema.org/"><rdf:Description rdf:about="https://x.example/e"><s:name>&x;</s:name></rdf:Description></rdf:RDF>"#;
     let (s, v) = upload(external.to_string()).await;
     assert_eq!((s, code(&v)), (400, "xml_entities"), "{v}");
@@ -780,4 +802,66 @@ async fn a_json_body_with_a_byte_order_mark_is_read() {
     let (s, v) = status_json(r).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["merchant_id"], "m-digital");
+}
+
+/// Refusals past the guard are audited too: an unknown route, a handler's 400 and 404, and
+/// oversized headers refused before routing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_past_the_guard_are_audited() {
+    let base = server();
+    let (_, merchant) = digital_merchant();
+    let probes = [
+        ("a1", merchant.get(format!("{base}/v1/nothing"))),
+        ("a2", reqwest::Client::new().get(format!("{base}/v1/nothing/at/all"))),
+        (
+            "a3",
+            merchant
+                .post(format!("{base}/v1/answer"))
+                .json(&json!({"merchant_id": "m-digital", "question": "   "})),
+        ),
+        (
+            "a4",
+            merchant
+                .post(format!("{base}/v1/validate"))
+                .json(&json!({"merchant_id": "m-digital", "answer": "好", "now": "yesterday"})),
+        ),
+        (
+            "a5",
+            merchant.get(format!("{base}/v1/merchants/m-digital/imports/job-nope")),
+        ),
+        (
+            "a6",
+            merchant
+                .get(format!("{base}/v1/nothing"))
+                .header("x-pad", "x".repeat(70 * 1024)),
+        ),
+    ];
+    for (rid, request) in probes {
+        let rid = format!("audit-{rid}");
+        let r = request.header("x-request-id", &rid).send().await.unwrap();
+        let status = r.status().as_u16();
+        assert!((400..500).contains(&status), "{rid}: {status}");
+        let records = audited(&rid);
+        assert!(
+            records.iter().any(|r| r.fields.status == Some(status)),
+            "{rid} ({status}) not audited: {records:?}"
+        );
+    }
+}
+
+/// A connection that never finishes its headers is closed after
+/// `limits.header_read_timeout_ms` (slowloris), without a key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_stalling_in_its_headers_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let base = server();
+    let addr = base.trim_start_matches("http://");
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let t = std::time::Instant::now();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), conn.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "still open after 10 s");
+    assert!(t.elapsed() < std::time::Duration::from_secs(5), "{:?}", t.elapsed());
+    alive(base).await;
 }

@@ -114,6 +114,21 @@ async fn deny(engine: &Shared, call: &Call, principal: Option<&Principal>, err: 
     r
 }
 
+/// Refuses a request that reaches no route (404) or is refused before routing (431): the
+/// error, after an anonymous audit record of it (its key is not looked at).
+pub(super) async fn refuse_unrouted(engine: &Shared, headers: &HeaderMap, path: &str, err: ApiError) -> Response {
+    let call = Call {
+        request_id: request_id(headers),
+        action: "unrouted",
+        target: path.chars().take(512).collect(),
+    };
+    let mut r = deny(engine, &call, None, err).await;
+    if let Ok(v) = HeaderValue::from_str(&call.request_id) {
+        r.headers_mut().insert("x-request-id", v);
+    }
+    r
+}
+
 /// The merchant a request names, by the route's scope, parsed into a [`MerchantId`]. A
 /// body-scoped request's body is read (within `limits.max_body_bytes` and
 /// `limits.body_read_timeout_ms`) and parsed once, into the route's typed request, which
@@ -219,8 +234,9 @@ pub(super) async fn guard(State(engine): State<Shared>, req: Request, next: Next
         };
         let response = next.run(req).await;
         drop(permit);
-        if route.audited || principal.role == crate::security::Role::Admin {
-            let status = response.status();
+        // writes, SPARQL and admin calls always; and every call the handler refused
+        let status = response.status();
+        if route.audited || principal.role == crate::security::Role::Admin || status.is_client_error() {
             let outcome = if status.is_success() || status.is_redirection() {
                 "ok"
             } else {

@@ -296,8 +296,9 @@ async fn healthz(State(engine): State<Shared>) -> Result<impl IntoResponse, ApiE
     Ok(Json(json!({ "status": "ok", "stats": stats })))
 }
 
-async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+async fn not_found(State(engine): State<Shared>, headers: axum::http::HeaderMap, uri: axum::http::Uri) -> Response {
+    let err = ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route");
+    guard::refuse_unrouted(&engine, &headers, uri.path(), err).await
 }
 
 /// The router with every route, the guard (keys, roles, merchant scope, limits, audit;
@@ -319,10 +320,10 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             std::time::Duration::from_millis(engine.config().limits.body_read_timeout_ms),
         ))
-        .layer(axum::middleware::from_fn({
-            let max = engine.config().limits.max_header_bytes;
-            move |req, next| server::headers_limit(max, req, next)
-        }))
+        .layer(axum::middleware::from_fn_with_state(
+            engine.clone(),
+            server::headers_limit,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(engine)
 }
@@ -351,7 +352,8 @@ pub async fn serve(engine: Arc<Engine>, listen: &str) -> Result<(), Error> {
             }
         }
     });
-    serve_on(listener, router(engine), async {
+    let limits = engine.config().limits.clone();
+    serve_on(listener, router(engine), &limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

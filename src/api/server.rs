@@ -1,15 +1,15 @@
-//! The HTTP server loop: hyper (HTTP/1.1 and HTTP/2) under the router, with a read
-//! buffer large enough that oversized headers reach the router's own check
+//! The HTTP server loop: hyper (HTTP/1.1 and HTTP/2) under the router, with a header read
+//! timeout and a cap on open connections (against slowloris), and a read buffer large enough that oversized headers reach the router's own check
 //! ([`headers_limit`]) and get a JSON 431 rather than a bare one. Headers larger than
 //! [`READ_BUFFER_BYTES`] are still cut off by hyper itself.
 
-use super::ApiError;
+use super::{ApiError, Shared};
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use axum::response::Response;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
@@ -20,7 +20,8 @@ pub const READ_BUFFER_BYTES: usize = 2 * 1024 * 1024;
 
 /// Refuses requests whose header block is larger than `limits.max_header_bytes`: 431
 /// `headers_too_large`.
-pub(super) async fn headers_limit(max: usize, req: Request, next: Next) -> Response {
+pub(super) async fn headers_limit(State(engine): State<Shared>, req: Request, next: Next) -> Response {
+    let max = engine.config().limits.max_header_bytes;
     let size: usize = req
         .headers()
         .iter()
@@ -28,27 +29,43 @@ pub(super) async fn headers_limit(max: usize, req: Request, next: Next) -> Respo
         .sum::<usize>()
         + req.uri().to_string().len();
     if size > max {
-        return ApiError::new(
+        let err = ApiError::new(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             "headers_too_large",
             format!("the request line and headers take {size} bytes, more than limits.max_header_bytes ({max})"),
-        )
-        .into_response();
+        );
+        return super::guard::refuse_unrouted(&engine, req.headers(), req.uri().path(), err).await;
     }
     next.run(req).await
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves; connections in flight finish.
+/// Connections that stall before their headers are complete are closed after
+/// `header_timeout`; at most `max_connections` are open at once (more wait in the listen
+/// backlog).
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     app: Router,
+    limits: &crate::config::Limits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().max_buf_size(READ_BUFFER_BYTES);
+    builder
+        .http1()
+        .max_buf_size(READ_BUFFER_BYTES)
+        .timer(TokioTimer::new())
+        .header_read_timeout(std::time::Duration::from_millis(limits.header_read_timeout_ms));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let open = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     tokio::pin!(shutdown);
     loop {
+        let permit = tokio::select! {
+            p = open.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
@@ -69,6 +86,7 @@ pub async fn serve_on(
             if let Err(e) = conn.await {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
+            drop(permit);
         });
     }
     graceful.shutdown().await;

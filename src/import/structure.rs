@@ -93,7 +93,13 @@ fn check_xml(name: &str, data: &[u8], limits: &ParseLimits) -> Result<(), Import
                 }
             }
             Ok(Event::End(_)) => depth = depth.saturating_sub(1),
-            Ok(Event::DocType(dt)) if declared.is_none() => {
+            Ok(Event::DocType(_)) if declared.is_some() => {
+                return Err(entities(
+                    name,
+                    "more than one <!DOCTYPE>: a document has at most one".into(),
+                ));
+            }
+            Ok(Event::DocType(dt)) => {
                 declared = Some(declared_entities(name, &String::from_utf8_lossy(&dt), limits)?);
             }
             Ok(Event::Eof) | Err(_) => break,
@@ -112,16 +118,17 @@ fn declared_entities(name: &str, doctype: &str, limits: &ParseLimits) -> Result<
     let mut sizes: HashMap<String, usize> = HashMap::new();
     let mut rest = doctype;
     while let Some(at) = rest.find("<!ENTITY") {
-        rest = rest[at + "<!ENTITY".len()..].trim_start();
+        rest = rest[at + "<!ENTITY".len()..].trim_start_matches(|c: char| c.is_ascii_whitespace());
         if rest.starts_with('%') {
             return Err(entities(
                 name,
                 "parameter entities (<!ENTITY % …>) are not accepted".into(),
             ));
         }
-        let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
+        // the RDF/XML parser ends a name at ASCII whitespace only (not at U+00A0)
+        let end = rest.find(|c: char| c.is_ascii_whitespace()).unwrap_or(rest.len());
         let entity = rest[..end].to_string();
-        rest = rest[end..].trim_start();
+        rest = rest[end..].trim_start_matches(|c: char| c.is_ascii_whitespace());
         let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
             return Err(entities(
                 name,
@@ -227,6 +234,17 @@ mod tests {
         // many references to a small entity add up
         let many = laughs(2).replace("&l2;", &"&l2;".repeat(300));
         assert!(check("t", Format::RdfXml, many.as_bytes(), &LIMITS).is_err());
+        // a second DOCTYPE, and names that end in a non-ASCII space, do not slip past
+        let two = laughs(8).replacen("<!DOCTYPE", "<!DOCTYPE rdf:RDF []><!DOCTYPE", 1);
+        assert_eq!(
+            check("t", Format::RdfXml, two.as_bytes(), &LIMITS).unwrap_err().code(),
+            "xml_entities"
+        );
+        let nbsp = laughs(8).replace(" \"", "\u{a0} \"").replace(";", "\u{a0};");
+        assert_eq!(
+            check("t", Format::RdfXml, nbsp.as_bytes(), &LIMITS).unwrap_err().code(),
+            "xml_entities"
+        );
         let external = "<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>";
         assert_eq!(
             check("t", Format::RdfXml, external.as_bytes(), &LIMITS)

@@ -106,7 +106,8 @@ pub fn serve(engine: Arc<Engine>) -> String {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         rt.block_on(async move {
             let l = tokio::net::TcpListener::from_std(listener).expect("listener");
-            zhiku::api::serve_on(l, zhiku::api::router(engine), std::future::pending())
+            let limits = engine.config().limits.clone();
+            zhiku::api::serve_on(l, zhiku::api::router(engine), &limits, std::future::pending())
                 .await
                 .expect("serve");
         });
