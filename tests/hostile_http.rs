@@ -698,6 +698,27 @@ async fn a_query_string_that_is_not_utf8_is_refused() {
         let (s, v) = status_json(merchant.get(format!("{base}/sparql?{q}")).send().await.unwrap()).await;
         assert_eq!((s, code(&v)), (400, "invalid_query"), "{q}: {v}");
     }
+    // every route's query, not only the endpoint's
+    for path in [
+        "/v1/merchants/m-digital/export?format=%FFturtle",
+        "/v1/merchants/m-digital/imports?name=%FF%FE&format=turtle",
+    ] {
+        let r = merchant
+            .request(
+                if path.contains("imports") {
+                    reqwest::Method::POST
+                } else {
+                    reqwest::Method::GET
+                },
+                format!("{base}{path}"),
+            )
+            .body("<https://x.example/q> <https://schema.org/name> \"q\" .")
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = status_json(r).await;
+        assert_eq!((s, code(&v)), (400, "invalid_query"), "{path}: {v}");
+    }
 }
 
 /// A Basic `Authorization` header beside a valid `X-Api-Key` does not hide the key.

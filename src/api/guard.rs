@@ -353,6 +353,11 @@ pub(crate) struct CallRecord {
 }
 
 impl CallRecord {
+    /// The caller's key id.
+    pub(crate) fn key_id(&self) -> String {
+        self.principal.key_id.clone()
+    }
+
     /// Appends a `started` record of this call, with `detail`, before the work runs.
     pub(crate) async fn started(&self, engine: &Shared, detail: String) {
         let mut record = self

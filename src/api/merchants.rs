@@ -3,7 +3,7 @@
 //! order; the engine does the rest.
 
 use super::guard::CheckedMerchant;
-use super::{ApiError, Shared, blocking};
+use super::{ApiError, Shared, StrictQuery, blocking};
 use crate::Error;
 use crate::engine::SpoolFile;
 use crate::engine::workers::Pool;
@@ -12,8 +12,7 @@ use crate::merchant_id::MerchantId;
 use axum::Extension;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
@@ -79,11 +78,10 @@ fn checked(m: CheckedMerchant) -> Result<MerchantId, ApiError> {
 async fn import(
     State(engine): State<Shared>,
     Extension(m): Extension<CheckedMerchant>,
-    q: Result<Query<ImportQuery>, QueryRejection>,
+    StrictQuery(q): StrictQuery<ImportQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Query(q) = q?;
     let mode = match q.mode.as_deref() {
         None => Mode::Merge,
         Some(m) => Mode::parse(m).ok_or_else(|| Error::invalid("mode", format!("{m:?}: use merge or replace")))?,
@@ -166,9 +164,8 @@ pub struct ExportQuery {
 async fn export(
     State(engine): State<Shared>,
     Extension(m): Extension<CheckedMerchant>,
-    q: Result<Query<ExportQuery>, QueryRejection>,
+    StrictQuery(q): StrictQuery<ExportQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Query(q) = q?;
     let id = checked(m)?;
     let format = match q.format.as_deref() {
         None => Format::Turtle,
@@ -193,9 +190,8 @@ pub struct SubjectQuery {
 async fn delete_subject(
     State(engine): State<Shared>,
     Extension(m): Extension<CheckedMerchant>,
-    q: Result<Query<SubjectQuery>, QueryRejection>,
+    StrictQuery(q): StrictQuery<SubjectQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Query(q) = q?;
     let id = checked(m)?;
     let e = engine.clone();
     let job = engine

@@ -166,6 +166,20 @@ fn body_parser(route: &str) -> Option<body::Parser> {
     }
 }
 
+/// A route's URL query as `T`, its values percent-decoded strictly: 400 `invalid_query`
+/// when one is not UTF-8 once decoded, or does not fit `T`.
+pub(crate) struct StrictQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for StrictQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ApiError> {
+        query_pairs(parts.uri.query().unwrap_or(""))?;
+        let axum::extract::Query(t) = axum::extract::Query::<T>::try_from_uri(&parts.uri)?;
+        Ok(StrictQuery(t))
+    }
+}
+
 /// The pairs of a URL query, percent-decoded strictly: 400 `invalid_query` when a value
 /// is not UTF-8 (never replaced characters).
 fn query_pairs(q: &str) -> Result<Vec<(String, String)>, ApiError> {

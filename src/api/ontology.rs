@@ -1,14 +1,14 @@
 //! Knowledge-editor routes: the ontology draft, its validation, publishing, versions, diffs
 //! and terms, and the editor page at `/editor` (a static page that calls these routes).
 
-use super::{ApiError, Shared, blocking, upload_body};
+use super::{ApiError, Shared, StrictQuery, blocking, upload_body};
 use crate::Error;
 use crate::engine::SchemaRef;
 use crate::engine::workers::Pool;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
@@ -70,9 +70,8 @@ pub struct PublishQuery {
 
 async fn publish(
     State(engine): State<Shared>,
-    q: Result<Query<PublishQuery>, QueryRejection>,
+    StrictQuery(q): StrictQuery<PublishQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Query(q) = q?;
     let e = engine.clone();
     let report = engine
         .workers()
@@ -103,9 +102,8 @@ pub struct DiffQuery {
 
 async fn diff(
     State(engine): State<Shared>,
-    q: Result<Query<DiffQuery>, QueryRejection>,
+    StrictQuery(q): StrictQuery<DiffQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Query(q) = q?;
     let from_s = q.from.unwrap_or_else(|| "current".into());
     let to_s = q.to.unwrap_or_else(|| "draft".into());
     let from = SchemaRef::parse("from", &from_s)?;
@@ -137,9 +135,8 @@ pub struct TermsQuery {
 
 async fn terms(
     State(engine): State<Shared>,
-    q: Result<Query<TermsQuery>, QueryRejection>,
+    StrictQuery(q): StrictQuery<TermsQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Query(q) = q?;
     let which = SchemaRef::parse("version", q.version.as_deref().unwrap_or("current"))?;
     let e = engine.clone();
     Ok(axum::Json(blocking(move || e.ontology_terms(which)).await?))

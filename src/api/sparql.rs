@@ -115,7 +115,7 @@ pub(super) async fn sparql(
     let e = engine.clone();
     let run = engine
         .workers()
-        .run_within(Pool::Query, Some(timeout), move || {
+        .run_within(Pool::Query, &record.key_id(), Some(timeout), move || {
             e.sparql(merchant.as_ref(), &text, formats, &qlimits)
         })
         .await;

@@ -9,13 +9,15 @@
 //! jobs at once; more wait for a slot. A query that outlives its deadline is abandoned:
 //! its caller gets its answer (503) and its slot back at once, while the thread finishes in
 //! the background (oxigraph checks the cancellation token as it reads the store, but not
-//! inside a cartesian product or a sort). At most `limits.heavy_workers` abandoned threads
-//! may still be running; past that, the pool refuses new jobs (503 `overloaded`) until
-//! they end, so runaway queries cannot take every core.
+//! inside a cartesian product or a sort). A key with such a runaway still running may not
+//! start another query, and at most `limits.heavy_workers` of them may run in all; past
+//! that the pool refuses (503 `overloaded`) until they end, so one key cannot take every
+//! core.
 
 use crate::Error;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -36,8 +38,47 @@ const ABANDONED: u8 = 3;
 struct Slots {
     name: &'static str,
     running: Arc<Semaphore>,
-    abandoned: Arc<AtomicUsize>,
+    abandoned: Arc<Runaways>,
     max_abandoned: usize,
+}
+
+/// Abandoned jobs still running, by the key that started them.
+#[derive(Default)]
+struct Runaways(Mutex<HashMap<String, usize>>);
+
+impl Runaways {
+    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Why `owner` may not start a job now: one runaway of its own, or `max` in all.
+    fn refusal(&self, owner: &str, max: usize) -> Option<String> {
+        let counts = self.counts();
+        if counts.get(owner).is_some_and(|n| *n > 0) {
+            return Some("a query of this key that outlived its deadline is still running".into());
+        }
+        let total: usize = counts.values().sum();
+        (total >= max).then(|| format!("{total} queries that outlived their deadline are still running"))
+    }
+
+    fn add(&self, owner: &str) {
+        *self.counts().entry(owner.to_string()).or_default() += 1;
+    }
+
+    fn remove(&self, owner: &str) {
+        let mut counts = self.counts();
+        if let Some(n) = counts.get_mut(owner) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(owner);
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn total(&self) -> usize {
+        self.counts().values().sum()
+    }
 }
 
 /// The two pools.
@@ -53,7 +94,7 @@ impl Workers {
         let slots = |name| Slots {
             name,
             running: Arc::new(Semaphore::new(threads.max(1))),
-            abandoned: Arc::new(AtomicUsize::new(0)),
+            abandoned: Arc::new(Runaways::default()),
             max_abandoned: threads.max(1),
         };
         Workers {
@@ -76,25 +117,28 @@ impl Workers {
         pool: Pool,
         job: impl FnOnce() -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
-        match self.run_within(pool, None, job).await? {
+        match self.run_within(pool, "", None, job).await? {
             Some(out) => out,
             None => Err(Error::Internal("the job was abandoned".into())),
         }
     }
 
-    /// Runs `job` on `pool`, waiting at most `limit` (queueing included): `None` when the
-    /// limit passed first, and the job's thread is abandoned.
+    /// Runs `job` for `owner` (a key id) on `pool`, waiting at most `limit` (queueing
+    /// included): `None` when the limit passed first, and the job's thread is abandoned. An
+    /// owner with a runaway job of its own still running, or a pool with
+    /// `limits.heavy_workers` of them, gets [`Error::Overloaded`].
     pub async fn run_within<T: Send + 'static>(
         &self,
         pool: Pool,
+        owner: &str,
         limit: Option<Duration>,
         job: impl FnOnce() -> Result<T, Error> + Send + 'static,
     ) -> Result<Option<Result<T, Error>>, Error> {
         let slots = self.slots(pool);
-        if slots.abandoned.load(Ordering::SeqCst) >= slots.max_abandoned {
+        if let Some(why) = slots.abandoned.refusal(owner, slots.max_abandoned) {
             return Err(Error::Overloaded(format!(
-                "{} {} jobs that outlived their deadline are still running (limits.heavy_workers)",
-                slots.max_abandoned, slots.name
+                "{why} (limits.heavy_workers: {})",
+                slots.max_abandoned
             )));
         }
         let state = Arc::new(AtomicU8::new(QUEUED));
@@ -106,7 +150,7 @@ impl Workers {
                 .await
                 .map_err(|_| Error::Internal("worker pool closed".into()))?;
             state.store(RUNNING, Ordering::SeqCst);
-            let rx = self.spawn(slots, state.clone(), job)?;
+            let rx = self.spawn(slots, owner, state.clone(), job)?;
             rx.await.map_err(|_| Error::Internal("the worker was dropped".into()))
         };
         let out = match limit {
@@ -119,7 +163,7 @@ impl Workers {
                     .compare_exchange(RUNNING, ABANDONED, Ordering::SeqCst, Ordering::SeqCst)
                     .is_ok()
                 {
-                    slots.abandoned.fetch_add(1, Ordering::SeqCst);
+                    slots.abandoned.add(owner);
                 }
                 Ok(None)
             }
@@ -133,11 +177,13 @@ impl Workers {
     fn spawn<T: Send + 'static>(
         &self,
         slots: &Slots,
+        owner: &str,
         state: Arc<AtomicU8>,
         job: impl FnOnce() -> Result<T, Error> + Send + 'static,
     ) -> Result<tokio::sync::oneshot::Receiver<std::thread::Result<Result<T, Error>>>, Error> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let abandoned = slots.abandoned.clone();
+        let owner = owner.to_string();
         std::thread::Builder::new()
             .name(format!("zhiku-{}", slots.name))
             .stack_size(self.stack_bytes)
@@ -148,7 +194,7 @@ impl Workers {
                     .is_err()
                 {
                     // its caller gave up on it: it no longer counts against the pool
-                    abandoned.fetch_sub(1, Ordering::SeqCst);
+                    abandoned.remove(&owner);
                 }
                 let _ = tx.send(out);
             })
@@ -192,29 +238,36 @@ mod tests {
             }
         };
         let short = Some(Duration::from_millis(50));
-        // two jobs that ignore their deadline: each is abandoned, its slot freed
-        for _ in 0..2 {
-            assert!(
-                w.run_within(Pool::Query, short, stuck(held.clone()))
-                    .await
-                    .unwrap()
-                    .is_none()
-            );
-        }
-        // two runaways still running: the pool refuses more, the other pool is unaffected
-        let e = w.run_within(Pool::Query, short, || Ok(1)).await.unwrap_err();
+        // a job that ignores its deadline is abandoned, its slot freed; its key may not start
+        // another while it runs, other keys may
+        assert!(
+            w.run_within(Pool::Query, "k1", short, stuck(held.clone()))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let e = w.run_within(Pool::Query, "k1", short, || Ok(1)).await.unwrap_err();
+        assert_eq!(e.code(), "overloaded");
+        assert!(
+            w.run_within(Pool::Query, "k2", short, stuck(held.clone()))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // two runaways in all: the pool refuses every key; the other pool is unaffected
+        let e = w.run_within(Pool::Query, "k3", short, || Ok(1)).await.unwrap_err();
         assert_eq!(e.code(), "overloaded");
         assert_eq!(w.run(Pool::Import, || Ok(2)).await.unwrap(), 2);
         // once they end, the pool takes jobs again
         release.send(()).unwrap();
         release.send(()).unwrap();
         for _ in 0..100 {
-            if w.query.abandoned.load(Ordering::SeqCst) == 0 {
+            if w.query.abandoned.total() == 0 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let ok = w.run_within(Pool::Query, short, || Ok(3)).await.unwrap();
+        let ok = w.run_within(Pool::Query, "k1", short, || Ok(3)).await.unwrap();
         assert_eq!(ok.map(|r| r.unwrap()), Some(3));
     }
 }
