@@ -108,23 +108,24 @@ pub(super) async fn sparql(
         max_rows: limits.max_sparql_rows,
         token: Default::default(),
     };
-    let token = qlimits.token.clone();
     let detail = crate::security::mask::mask(&text.chars().take(2000).collect::<String>()).into_owned();
     // recorded before it runs: a query that takes its worker down still leaves a trace
     record.started(&engine, detail.clone()).await;
     let e = engine.clone();
+    let cancel = qlimits.token.clone();
     let run = engine
         .workers()
-        .run_within(Pool::Query, &record.key_id(), Some(timeout), move || {
-            e.sparql(merchant.as_ref(), &text, formats, &qlimits)
-        })
+        .run_within(
+            Pool::Query,
+            &record.key_id(),
+            Some(timeout),
+            move || cancel.cancel(),
+            move || e.sparql(merchant.as_ref(), &text, formats, &qlimits),
+        )
         .await;
     let out = match run {
         Ok(Some(r)) => r.map_err(ApiError::from),
-        Ok(None) => {
-            token.cancel();
-            Err(Error::Store(crate::store::StoreError::QueryTimeout).into())
-        }
+        Ok(None) => Err(Error::Store(crate::store::StoreError::QueryTimeout).into()),
         Err(e) => Err(e.into()),
     };
     let mut response = match out {

@@ -30,6 +30,9 @@ pub enum Pool {
     Import,
 }
 
+/// How long a job told to stop at its deadline may take to end before it is abandoned.
+pub const GRACE: Duration = Duration::from_millis(250);
+
 const QUEUED: u8 = 0;
 const RUNNING: u8 = 1;
 const DONE: u8 = 2;
@@ -117,14 +120,15 @@ impl Workers {
         pool: Pool,
         job: impl FnOnce() -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
-        match self.run_within(pool, "", None, job).await? {
+        match self.run_within(pool, "", None, || {}, job).await? {
             Some(out) => out,
             None => Err(Error::Internal("the job was abandoned".into())),
         }
     }
 
     /// Runs `job` for `owner` (a key id) on `pool`, waiting at most `limit` (queueing
-    /// included): `None` when the limit passed first, and the job's thread is abandoned. An
+    /// included): `None` when the limit passed first. Then `on_timeout` tells the job to
+    /// stop (cancels its token); a job still running [`GRACE`] later is abandoned. An
     /// owner with a runaway job of its own still running, or a pool with
     /// `limits.heavy_workers` of them, gets [`Error::Overloaded`].
     pub async fn run_within<T: Send + 'static>(
@@ -132,6 +136,7 @@ impl Workers {
         pool: Pool,
         owner: &str,
         limit: Option<Duration>,
+        on_timeout: impl FnOnce(),
         job: impl FnOnce() -> Result<T, Error> + Send + 'static,
     ) -> Result<Option<Result<T, Error>>, Error> {
         let slots = self.slots(pool);
@@ -153,8 +158,17 @@ impl Workers {
             let rx = self.spawn(slots, owner, state.clone(), job)?;
             rx.await.map_err(|_| Error::Internal("the worker was dropped".into()))
         };
+        tokio::pin!(run);
         let out = match limit {
-            Some(l) => tokio::time::timeout(l, run).await.ok(),
+            Some(l) => match tokio::time::timeout(l, &mut run).await {
+                Ok(out) => Some(out),
+                Err(_) => {
+                    // told to stop, a job that checks its token ends within the grace
+                    on_timeout();
+                    let _ = tokio::time::timeout(GRACE, &mut run).await;
+                    None
+                }
+            },
             None => Some(run.await),
         };
         match out {
@@ -241,21 +255,27 @@ mod tests {
         // a job that ignores its deadline is abandoned, its slot freed; its key may not start
         // another while it runs, other keys may
         assert!(
-            w.run_within(Pool::Query, "k1", short, stuck(held.clone()))
+            w.run_within(Pool::Query, "k1", short, || {}, stuck(held.clone()))
                 .await
                 .unwrap()
                 .is_none()
         );
-        let e = w.run_within(Pool::Query, "k1", short, || Ok(1)).await.unwrap_err();
+        let e = w
+            .run_within(Pool::Query, "k1", short, || {}, || Ok(1))
+            .await
+            .unwrap_err();
         assert_eq!(e.code(), "overloaded");
         assert!(
-            w.run_within(Pool::Query, "k2", short, stuck(held.clone()))
+            w.run_within(Pool::Query, "k2", short, || {}, stuck(held.clone()))
                 .await
                 .unwrap()
                 .is_none()
         );
         // two runaways in all: the pool refuses every key; the other pool is unaffected
-        let e = w.run_within(Pool::Query, "k3", short, || Ok(1)).await.unwrap_err();
+        let e = w
+            .run_within(Pool::Query, "k3", short, || {}, || Ok(1))
+            .await
+            .unwrap_err();
         assert_eq!(e.code(), "overloaded");
         assert_eq!(w.run(Pool::Import, || Ok(2)).await.unwrap(), 2);
         // once they end, the pool takes jobs again
@@ -267,7 +287,7 @@ mod tests {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let ok = w.run_within(Pool::Query, "k1", short, || Ok(3)).await.unwrap();
+        let ok = w.run_within(Pool::Query, "k1", short, || {}, || Ok(3)).await.unwrap();
         assert_eq!(ok.map(|r| r.unwrap()), Some(3));
     }
 }
