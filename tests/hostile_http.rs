@@ -188,6 +188,11 @@ fn deep_queries() -> Vec<(&'static str, String)> {
             format!("SELECT * WHERE {{ {{?s ?p ?o}} {} }}", "UNION {?s ?p ?o} ".repeat(800)),
         ),
         (
+            // found by the sparql fuzz target: each nested `!(` doubles oxigraph's parse time
+            "20 nested !( groups",
+            format!("ASK {{ FILTER({}true{}) }}", "!(".repeat(20), ")".repeat(20)),
+        ),
+        (
             "a less-than hiding brackets up to a later >",
             format!("ASK {{ FILTER(1<{}1{}&&2>1) }}", "(".repeat(9000), ")".repeat(9000)),
         ),
