@@ -354,8 +354,8 @@ pub(crate) struct CallRecord {
 
 impl CallRecord {
     /// The caller's key id.
-    pub(crate) fn key_id(&self) -> String {
-        self.principal.key_id.clone()
+    pub(crate) fn key_id(&self) -> &str {
+        &self.principal.key_id
     }
 
     /// Appends a `started` record of this call, with `detail`, before the work runs.

@@ -1,7 +1,8 @@
 //! The HTTP server loop: hyper (HTTP/1.1 and HTTP/2) under the router, with a header read
-//! timeout and a cap on open connections (against slowloris), and a read buffer large enough that oversized headers reach the router's own check
-//! ([`headers_limit`]) and get a JSON 431 rather than a bare one. Headers larger than
-//! [`READ_BUFFER_BYTES`] are still cut off by hyper itself.
+//! timeout and a cap on open connections (against slowloris), and a read buffer large
+//! enough that oversized headers reach the router's own check ([`headers_limit`]) and get
+//! a JSON 431 rather than a bare one. Headers larger than [`READ_BUFFER_BYTES`] are still
+//! cut off by hyper itself.
 
 use super::{ApiError, Shared};
 use axum::Router;
@@ -27,7 +28,7 @@ pub(super) async fn headers_limit(State(engine): State<Shared>, req: Request, ne
         .iter()
         .map(|(k, v)| k.as_str().len() + v.as_bytes().len() + 4)
         .sum::<usize>()
-        + req.uri().to_string().len();
+        + uri_len(req.uri());
     if size > max {
         let err = ApiError::new(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -39,10 +40,17 @@ pub(super) async fn headers_limit(State(engine): State<Shared>, req: Request, ne
     next.run(req).await
 }
 
+/// The length of `uri` as sent, without formatting it.
+fn uri_len(uri: &axum::http::Uri) -> usize {
+    let scheme = uri.scheme_str().map_or(0, |s| s.len() + 3);
+    let authority = uri.authority().map_or(0, |a| a.as_str().len());
+    scheme + authority + uri.path_and_query().map_or(0, |p| p.as_str().len())
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves; connections in flight finish.
 /// Connections that stall before their headers are complete are closed after
-/// `header_timeout`; at most `max_connections` are open at once (more wait in the listen
-/// backlog).
+/// `limits.header_read_timeout_ms`; at most `limits.max_connections` are open at once (more
+/// wait in the listen backlog).
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     app: Router,
@@ -91,4 +99,20 @@ pub async fn serve_on(
     }
     graceful.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_uri_is_measured_as_it_prints() {
+        for u in [
+            "/v1/answer",
+            "/sparql?query=ASK%7B%7D",
+            "http://example.com:8080/a/b?c=d",
+            "*",
+        ] {
+            let uri: axum::http::Uri = u.parse().unwrap();
+            assert_eq!(super::uri_len(&uri), uri.to_string().len(), "{u}");
+        }
+    }
 }

@@ -117,7 +117,7 @@ pub(super) async fn sparql(
         .workers()
         .run_within(
             Pool::Query,
-            &record.key_id(),
+            record.key_id(),
             Some(timeout),
             move || cancel.cancel(),
             move || e.sparql(merchant.as_ref(), &text, formats, &qlimits),

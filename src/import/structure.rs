@@ -35,13 +35,13 @@ impl From<&crate::config::Limits> for ParseLimits {
 
 /// Checks `data` (an upload named `name` in `format`) against `limits`.
 pub fn check(name: &str, format: Format, data: &[u8], limits: &ParseLimits) -> Result<(), ImportError> {
-    let syntax = match format {
-        Format::JsonLd => Syntax::Json,
-        Format::Turtle | Format::NTriples | Format::NQuads => Syntax::Turtle,
-        Format::RdfXml => return check_xml(name, data, limits),
-        Format::Csv | Format::Tsv => return Ok(()),
-    };
-    nesting::check(data, syntax, limits.max_depth).map_err(|e| too_deep(name, e.line, e.column, e.limit))
+    if format == Format::RdfXml {
+        return check_xml(name, data, limits);
+    }
+    match text_syntax(format) {
+        Some(syntax) => nesting::check(data, syntax, limits.max_depth).map_err(|e| too_deep(name, &e)),
+        None => Ok(()),
+    }
 }
 
 /// [`check`] for a stream in `format` (N-Triples, N-Quads, Turtle: what is streamed), read
@@ -52,20 +52,28 @@ pub fn check_stream(
     reader: impl std::io::Read,
     max_depth: usize,
 ) -> Result<(), ImportError> {
-    let syntax = match format {
-        Format::JsonLd => Syntax::Json,
-        Format::Turtle | Format::NTriples | Format::NQuads => Syntax::Turtle,
-        Format::RdfXml | Format::Csv | Format::Tsv => return Ok(()),
-    };
-    nesting::check_reader(reader, syntax, max_depth).map_err(|e| too_deep(name, e.line, e.column, e.limit))
+    match text_syntax(format) {
+        Some(syntax) => nesting::check_reader(reader, syntax, max_depth).map_err(|e| too_deep(name, &e)),
+        None => Ok(()),
+    }
 }
 
-fn too_deep(name: &str, line: usize, column: usize, limit: usize) -> ImportError {
+/// How the nesting scan reads `format`, when it is a bracketed text format (not RDF/XML,
+/// not a table).
+fn text_syntax(format: Format) -> Option<Syntax> {
+    match format {
+        Format::JsonLd => Some(Syntax::Json),
+        Format::Turtle | Format::NTriples | Format::NQuads => Some(Syntax::Turtle),
+        Format::RdfXml | Format::Csv | Format::Tsv => None,
+    }
+}
+
+fn too_deep(name: &str, e: &nesting::TooDeep) -> ImportError {
     ImportError::TooDeep {
         name: name.to_string(),
-        line: line as u64,
-        column: column as u64,
-        limit,
+        line: e.line as u64,
+        column: e.column as u64,
+        limit: e.limit,
     }
 }
 
@@ -89,7 +97,8 @@ fn check_xml(name: &str, data: &[u8], limits: &ParseLimits) -> Result<(), Import
                 if depth > limits.max_depth {
                     let at = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
                     let (line, column) = nesting::position(data, at.saturating_sub(1));
-                    return Err(too_deep(name, line, column, limits.max_depth));
+                    let limit = limits.max_depth;
+                    return Err(too_deep(name, &nesting::TooDeep { limit, line, column }));
                 }
             }
             Ok(Event::End(_)) => depth = depth.saturating_sub(1),
