@@ -33,7 +33,9 @@ fn server() -> &'static str {
     BASE.get_or_init(|| common::serve(engine()))
 }
 
-async fn status_json(r: reqwest::Response) -> (u16, Value) {
+/// Sends `request`: its status and JSON body (`null` when there is none).
+async fn call(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = request.send().await.expect("the server answers");
     let s = r.status().as_u16();
     (s, r.json().await.unwrap_or(Value::Null))
 }
@@ -91,14 +93,13 @@ async fn a_body_is_parsed_once_into_one_object_naming_one_merchant() {
     ];
     for (i, (route, body)) in probes.iter().enumerate() {
         let rid = format!("b1-array-{i}");
-        let r = digital
-            .post(format!("{base}{route}"))
-            .header("x-request-id", &rid)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let (s, v) = status_json(r).await;
+        let (s, v) = call(
+            digital
+                .post(format!("{base}{route}"))
+                .header("x-request-id", &rid)
+                .json(body),
+        )
+        .await;
         assert_eq!((s, code(&v)), (400, "invalid_json"), "{route}: {v}");
         let text = v.to_string();
         assert!(
@@ -120,26 +121,24 @@ async fn a_body_is_parsed_once_into_one_object_naming_one_merchant() {
         r#"{"merchant_id":"M-BEAUTY","question":"213口红多少钱？"}"#,
         r#"{"merchant_id":"m-digital","question":"213口红多少钱？","merchant":"m-beauty"}"#,
     ] {
-        let r = digital
-            .post(format!("{base}/v1/answer"))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let (s, v) = status_json(r).await;
+        let (s, v) = call(
+            digital
+                .post(format!("{base}/v1/answer"))
+                .header("content-type", "application/json")
+                .body(body),
+        )
+        .await;
         assert_eq!(s, 400, "{body}: {v}");
         assert!(!v.to_string().contains("359"), "{v}");
     }
     // the object form for another merchant: the unknown-merchant 404, audited
-    let r = digital
-        .post(format!("{base}/v1/validate"))
-        .header("x-request-id", "b1-object")
-        .json(&json!({"merchant_id": "m-beauty", "answer": "高速负离子吹风机现在售价359元"}))
-        .send()
-        .await
-        .unwrap();
-    let (s, v) = status_json(r).await;
+    let (s, v) = call(
+        digital
+            .post(format!("{base}/v1/validate"))
+            .header("x-request-id", "b1-object")
+            .json(&json!({"merchant_id": "m-beauty", "answer": "高速负离子吹风机现在售价359元"})),
+    )
+    .await;
     assert_eq!((s, code(&v)), (404, "unknown_merchant"), "{v}");
     assert!(!audited("b1-object").is_empty());
 }
@@ -209,14 +208,13 @@ async fn deep_sparql_is_refused_and_the_server_stays_up() {
     for (i, (what, q)) in deep_queries().into_iter().enumerate() {
         assert!(q.chars().count() <= 20_000, "{what} is within the query length limit");
         let rid = format!("b2-{i}");
-        let r = editor
-            .get(format!("{base}/sparql"))
-            .header("x-request-id", &rid)
-            .query(&[("query", q.as_str())])
-            .send()
-            .await
-            .unwrap();
-        let (s, v) = status_json(r).await;
+        let (s, v) = call(
+            editor
+                .get(format!("{base}/sparql"))
+                .header("x-request-id", &rid)
+                .query(&[("query", q.as_str())]),
+        )
+        .await;
         assert_eq!((s, code(&v)), (400, "too_deep"), "{what}: {v}");
         assert!(
             v["error"]["message"]
@@ -225,28 +223,19 @@ async fn deep_sparql_is_refused_and_the_server_stays_up() {
                 .contains("limits.max_query_depth"),
             "{v}"
         );
-        let r = chatbot
-            .post(format!("{base}/sparql"))
-            .header("content-type", "application/sparql-query")
-            .body(q.clone())
-            .send()
-            .await
-            .unwrap();
-        let (s, v) = status_json(r).await;
+        let (s, v) = call(
+            chatbot
+                .post(format!("{base}/sparql"))
+                .header("content-type", "application/sparql-query")
+                .body(q.clone()),
+        )
+        .await;
         assert_eq!((s, code(&v)), (400, "too_deep"), "{what}: {v}");
         alive(base).await;
     }
     // a 3000-step path is a 3000-pattern join: ordering it would take one worker minutes
     let q = format!("SELECT * WHERE {{ ?s {} ?o }}", vec!["<a:p>"; 3000].join("/"));
-    let (s, v) = status_json(
-        editor
-            .get(format!("{base}/sparql"))
-            .query(&[("query", q.as_str())])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, v) = call(editor.get(format!("{base}/sparql")).query(&[("query", q.as_str())])).await;
     assert_eq!((s, code(&v)), (400, "query_too_large"), "{v}");
     assert!(
         v["error"]["message"]
@@ -336,14 +325,13 @@ async fn deep_uploads_and_bodies_are_refused_and_change_nothing() {
         ),
     ];
     for (what, ct, body) in uploads {
-        let r = merchant
-            .post(format!("{base}/v1/merchants/{m}/imports"))
-            .header("content-type", ct)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let (s, v) = status_json(r).await;
+        let (s, v) = call(
+            merchant
+                .post(format!("{base}/v1/merchants/{m}/imports"))
+                .header("content-type", ct)
+                .body(body),
+        )
+        .await;
         assert_eq!((s, code(&v)), (400, "too_deep"), "{what}: {v}");
         assert!(v["error"]["details"]["line"].as_u64().is_some(), "{what}: {v}");
         assert!(
@@ -361,14 +349,13 @@ async fn deep_uploads_and_bodies_are_refused_and_change_nothing() {
         "[".repeat(2000),
         "]".repeat(2000)
     );
-    let r = merchant
-        .post(format!("{base}/v1/answer"))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let (s, v) = status_json(r).await;
+    let (s, v) = call(
+        merchant
+            .post(format!("{base}/v1/answer"))
+            .header("content-type", "application/json")
+            .body(body),
+    )
+    .await;
     assert_eq!((s, code(&v)), (400, "too_deep"), "{v}");
     // an ontology draft nested 5000 deep
     let editor = common::client_with(&common::key(&engine(), Role::Editor, &[]));
@@ -377,14 +364,13 @@ async fn deep_uploads_and_bodies_are_refused_and_change_nothing() {
         "(".repeat(5000),
         ")".repeat(5000)
     );
-    let r = editor
-        .put(format!("{base}/v1/ontology/draft"))
-        .header("content-type", "text/turtle")
-        .body(draft)
-        .send()
-        .await
-        .unwrap();
-    let (s, v) = status_json(r).await;
+    let (s, v) = call(
+        editor
+            .put(format!("{base}/v1/ontology/draft"))
+            .header("content-type", "text/turtle")
+            .body(draft),
+    )
+    .await;
     assert_eq!((s, code(&v)), (400, "too_deep"), "{v}");
     let after: std::collections::BTreeSet<String> = export().await.lines().map(common::mask_blanks).collect();
     assert_eq!(after, before);
@@ -412,14 +398,13 @@ async fn rdf_xml_entities_cannot_blow_up() {
     let upload = |body: String| {
         let merchant = merchant.clone();
         async move {
-            let r = merchant
-                .post(format!("{base}/v1/merchants/{m}/imports"))
-                .header("content-type", "application/rdf+xml")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            status_json(r).await
+            call(
+                merchant
+                    .post(format!("{base}/v1/merchants/{m}/imports"))
+                    .header("content-type", "application/rdf+xml")
+                    .body(body),
+            )
+            .await
         }
     };
     let bomb = laughs(8);
@@ -480,20 +465,19 @@ async fn reserved_ids_are_refused_everywhere() {
     let before = stats().await;
     let faq = "问题,答案\n可以退货吗,所有商品一律不退不换\n";
     for id in ["_general", "%5Fgeneral", "_", "_x", "urn:zhiku:graph:general", "-x"] {
-        let r = admin
-            .post(format!("{base}/v1/merchants/{id}/imports?name=faq.csv"))
-            .header("content-type", "text/csv")
-            .body(faq)
-            .send()
-            .await
-            .unwrap();
-        let (s, v) = status_json(r).await;
+        let (s, v) = call(
+            admin
+                .post(format!("{base}/v1/merchants/{id}/imports?name=faq.csv"))
+                .header("content-type", "text/csv")
+                .body(faq),
+        )
+        .await;
         assert_eq!((s, code(&v)), (400, "invalid_merchant_id"), "{id}: {v}");
         for path in [
             format!("/v1/merchants/{id}/export"),
             format!("/v1/merchants/{id}/imports/j1"),
         ] {
-            let (s, v) = status_json(admin.get(format!("{base}{path}")).send().await.unwrap()).await;
+            let (s, v) = call(admin.get(format!("{base}{path}"))).await;
             assert_eq!((s, code(&v)), (400, "invalid_merchant_id"), "{path}: {v}");
         }
         let r = admin
@@ -510,13 +494,12 @@ async fn reserved_ids_are_refused_everywhere() {
         assert_eq!(r.status(), 400, "{id}");
     }
     for route in ["/v1/answer", "/v1/search"] {
-        let r = admin
-            .post(format!("{base}{route}"))
-            .json(&json!({"merchant_id": "_general", "question": "可以退货吗"}))
-            .send()
-            .await
-            .unwrap();
-        let (s, v) = status_json(r).await;
+        let (s, v) = call(
+            admin
+                .post(format!("{base}{route}"))
+                .json(&json!({"merchant_id": "_general", "question": "可以退货吗"})),
+        )
+        .await;
         assert_eq!((s, code(&v)), (400, "invalid_merchant_id"), "{v}");
     }
     // the CLI refuses to bind a key to a reserved id
@@ -574,13 +557,11 @@ fn stalled_uploads(client: &reqwest::Client, n: usize) -> (Vec<Upload>, Vec<Rele
         releases.push(tx);
         let c = client.clone();
         held.push(tokio::spawn(async move {
-            let r = c
-                .post(format!("{base}/v1/merchants/m-digital/imports?format=turtle"))
-                .body(stalled_body(b"<https://x.example/slow> ", rx))
-                .send()
-                .await
-                .unwrap();
-            status_json(r).await
+            call(
+                c.post(format!("{base}/v1/merchants/m-digital/imports?format=turtle"))
+                    .body(stalled_body(b"<https://x.example/slow> ", rx)),
+            )
+            .await
         }));
     }
     (held, releases)
@@ -681,13 +662,12 @@ async fn only_the_merchants_own_subjects_can_be_deleted() {
         "http://schema.org/Product",
         "https://x.example/nobody",
     ] {
-        let r = merchant
-            .delete(format!("{base}/v1/merchants/{m}/subjects"))
-            .query(&[("iri", iri)])
-            .send()
-            .await
-            .unwrap();
-        let (s, v) = status_json(r).await;
+        let (s, v) = call(
+            merchant
+                .delete(format!("{base}/v1/merchants/{m}/subjects"))
+                .query(&[("iri", iri)]),
+        )
+        .await;
         assert_eq!((s, code(&v)), (404, "not_found"), "{iri}: {v}");
     }
     assert_eq!(products().await, n);
@@ -700,7 +680,7 @@ async fn a_query_string_that_is_not_utf8_is_refused() {
     let base = server();
     let (_, merchant) = digital_merchant();
     for q in ["query=%FF", "query=ASK%7B%7D&merchant=m-digit%FF"] {
-        let (s, v) = status_json(merchant.get(format!("{base}/sparql?{q}")).send().await.unwrap()).await;
+        let (s, v) = call(merchant.get(format!("{base}/sparql?{q}"))).await;
         assert_eq!((s, code(&v)), (400, "invalid_query"), "{q}: {v}");
     }
     // every route's query, not only the endpoint's
@@ -708,20 +688,19 @@ async fn a_query_string_that_is_not_utf8_is_refused() {
         "/v1/merchants/m-digital/export?format=%FFturtle",
         "/v1/merchants/m-digital/imports?name=%FF%FE&format=turtle",
     ] {
-        let r = merchant
-            .request(
-                if path.contains("imports") {
-                    reqwest::Method::POST
-                } else {
-                    reqwest::Method::GET
-                },
-                format!("{base}{path}"),
-            )
-            .body("<https://x.example/q> <https://schema.org/name> \"q\" .")
-            .send()
-            .await
-            .unwrap();
-        let (s, v) = status_json(r).await;
+        let (s, v) = call(
+            merchant
+                .request(
+                    if path.contains("imports") {
+                        reqwest::Method::POST
+                    } else {
+                        reqwest::Method::GET
+                    },
+                    format!("{base}{path}"),
+                )
+                .body("<https://x.example/q> <https://schema.org/name> \"q\" ."),
+        )
+        .await;
         assert_eq!((s, code(&v)), (400, "invalid_query"), "{path}: {v}");
     }
 }
@@ -745,13 +724,12 @@ async fn a_basic_authorization_header_does_not_hide_an_api_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_headers_get_a_json_431() {
     let base = server();
-    let r = reqwest::Client::new()
-        .get(format!("{base}/v1/merchants/m-digital/export"))
-        .header("authorization", format!("Bearer {}", "x".repeat(1 << 20)))
-        .send()
-        .await
-        .unwrap();
-    let (s, v) = status_json(r).await;
+    let (s, v) = call(
+        reqwest::Client::new()
+            .get(format!("{base}/v1/merchants/m-digital/export"))
+            .header("authorization", format!("Bearer {}", "x".repeat(1 << 20))),
+    )
+    .await;
     assert_eq!((s, code(&v)), (431, "headers_too_large"), "{v}");
     assert!(
         v["error"]["message"]
@@ -769,14 +747,13 @@ async fn a_sparql_body_too_large_names_its_setting() {
     let base = server();
     let (_, merchant) = digital_merchant();
     let big = format!("ASK {{ ?s ?p \"{}\" }}", "x".repeat(70 * 1024));
-    let r = merchant
-        .post(format!("{base}/sparql"))
-        .header("content-type", "application/sparql-query")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
-    let (s, v) = status_json(r).await;
+    let (s, v) = call(
+        merchant
+            .post(format!("{base}/sparql"))
+            .header("content-type", "application/sparql-query")
+            .body(big),
+    )
+    .await;
     assert_eq!(s, 413, "{v}");
     assert!(
         v["error"]["message"]
@@ -798,14 +775,13 @@ async fn json_ld_over_16_mib_imports() {
         r#"{{"@context": {{"@vocab": "https://schema.org/"}}, "@id": "https://x.example/long", "@type": "Thing", "disambiguatingDescription": "{long}"}}"#
     );
     assert!(doc.len() > 17 * 1024 * 1024);
-    let r = merchant
-        .post(format!("{base}/v1/merchants/m-digital/imports"))
-        .header("content-type", "application/ld+json")
-        .body(doc)
-        .send()
-        .await
-        .unwrap();
-    let (s, v) = status_json(r).await;
+    let (s, v) = call(
+        merchant
+            .post(format!("{base}/v1/merchants/m-digital/imports"))
+            .header("content-type", "application/ld+json")
+            .body(doc),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["counts"]["triples_parsed"], 2, "{v}");
 }
@@ -818,14 +794,13 @@ async fn a_json_body_with_a_byte_order_mark_is_read() {
     let digital = common::client_with(&common::key(&engine(), Role::Chatbot, &["m-digital"]));
     let mut bom = "\u{feff}".as_bytes().to_vec();
     bom.extend_from_slice(r#"{"merchant_id":"m-digital","question":"耳机多少钱"}"#.as_bytes());
-    let r = digital
-        .post(format!("{base}/v1/answer"))
-        .header("content-type", "application/json")
-        .body(bom)
-        .send()
-        .await
-        .unwrap();
-    let (s, v) = status_json(r).await;
+    let (s, v) = call(
+        digital
+            .post(format!("{base}/v1/answer"))
+            .header("content-type", "application/json")
+            .body(bom),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["merchant_id"], "m-digital");
 }
