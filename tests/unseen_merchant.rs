@@ -62,3 +62,47 @@ fn a_merchant_imported_at_run_time_answers_from_its_facts() {
         failures.join("\n")
     );
 }
+
+/// The validator's prepared facts follow every import: a price changed by import several
+/// times in a row is checked against the latest price each time, over HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_follows_a_price_changed_by_each_import() {
+    let base = common::serve(common::new_engine());
+    let ttl = std::fs::read_to_string(common::root().join("tests/fixtures/m-tea.ttl")).unwrap();
+    assert!(ttl.contains("schema:price 268.00"), "fixture changed");
+    let validate = |answer: String| {
+        let base = base.clone();
+        async move {
+            let r = common::client(&base)
+                .post(format!("{base}/v1/validate"))
+                .json(&serde_json::json!({
+                    "merchant_id": "m-tea", "question": "普洱多少钱", "answer": answer,
+                    "now": "2026-07-01T10:00:00+08:00"
+                }))
+                .send()
+                .await
+                .expect("validate");
+            assert_eq!(r.status().as_u16(), 200);
+            r.json::<serde_json::Value>().await.expect("JSON")["verdict"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+    let mut previous: Option<u32> = None;
+    for price in [268u32, 301, 288, 301, 199] {
+        let data = ttl.replace("schema:price 268.00", &format!("schema:price {price}.00"));
+        let (s, r) = common::upload(&base, "m-tea", "?mode=replace", "text/turtle", data).await;
+        assert_eq!(s, 200, "{r}");
+        let said = |p: u32| format!("冰岛古树普洱生茶 357g饼售价{p}元。");
+        assert_eq!(validate(said(price)).await, "pass", "after import at {price}");
+        if let Some(old) = previous.filter(|o| *o != price) {
+            assert_ne!(
+                validate(said(old)).await,
+                "pass",
+                "old price {old} after import at {price}"
+            );
+        }
+        previous = Some(price);
+    }
+}

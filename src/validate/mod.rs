@@ -15,9 +15,12 @@ use std::sync::Arc;
 
 /// The embedded validate stage. It keeps each merchant's facts indexed for checking
 /// ([`Prepared`]) and re-indexes when the merchant's facts change (a new `Arc`).
+///
+/// Each cache entry holds the `Arc` of the facts it was prepared from, so that allocation
+/// stays alive and its address cannot be reused by newer facts while the entry exists.
 pub struct Validator {
     ontology: Arc<Ontology>,
-    prepared: moka::sync::Cache<String, (usize, Arc<Prepared>)>,
+    prepared: moka::sync::Cache<String, (Arc<MerchantFacts>, Arc<Prepared>)>,
 }
 
 impl Validator {
@@ -31,12 +34,12 @@ impl Validator {
 
     /// Checks `answer` against `facts` as of `at`.
     pub fn check(&self, facts: &Arc<MerchantFacts>, answer: &str, question: &str, at: Clock) -> Validation {
-        let identity = Arc::as_ptr(facts) as usize;
         let prepared = match self.prepared.get(&facts.merchant_id) {
-            Some((id, p)) if id == identity => p,
+            Some((from, p)) if Arc::ptr_eq(&from, facts) => p,
             _ => {
                 let p = Arc::new(Prepared::new(facts.as_ref().clone(), &self.ontology));
-                self.prepared.insert(facts.merchant_id.clone(), (identity, p.clone()));
+                self.prepared
+                    .insert(facts.merchant_id.clone(), (facts.clone(), p.clone()));
                 p
             }
         };
