@@ -80,23 +80,51 @@ enum Command {
         command: AuditCommand,
     },
     /// Score QA, intent and validation sets.
-    Eval {
-        /// QA file (jsonl).
+    Eval(EvalArgs),
+    /// Write fresh validation cases (JSONL, to stdout) from merchants' facts.
+    GenCases {
+        /// A merchant already in the store; repeatable.
         #[arg(long)]
-        qa: Option<PathBuf>,
-        /// Intent file (tsv).
-        #[arg(long)]
-        intents: Option<PathBuf>,
-        /// Validation file (jsonl).
-        #[arg(long)]
-        validation: Option<PathBuf>,
-        /// Print the misses.
-        #[arg(long)]
-        verbose: bool,
-        /// End with one JSON line of the figures.
-        #[arg(long)]
-        json: bool,
+        merchant: Vec<MerchantId>,
+        /// A merchant file imported (replacing) first, its id the file stem; repeatable.
+        #[arg(long = "import")]
+        imports: Vec<PathBuf>,
+        /// The phrasings.
+        #[arg(long, default_value = "eval/gen_templates.toml")]
+        templates: PathBuf,
+        /// The time of cases that do not pick their own (RFC 3339).
+        #[arg(long, default_value = "2026-11-23T12:00:00+08:00")]
+        now: String,
     },
+}
+
+/// `zhiku eval`: which sets, which halves, which extra merchants.
+#[derive(clap::Args)]
+struct EvalArgs {
+    /// QA file (JSONL); repeatable.
+    #[arg(long)]
+    qa: Vec<PathBuf>,
+    /// Intent file (TSV); repeatable.
+    #[arg(long)]
+    intents: Vec<PathBuf>,
+    /// Validation file (JSONL); repeatable.
+    #[arg(long)]
+    validation: Vec<PathBuf>,
+    /// A merchant file imported (replacing) before scoring, its id the file stem; repeatable.
+    #[arg(long = "merchant")]
+    merchants: Vec<PathBuf>,
+    /// Halves to score: tune (rules may be fitted on it), measure (only measured), all.
+    #[arg(long = "half", value_enum, default_values_t = [eval::Half::Tune, eval::Half::Measure])]
+    halves: Vec<eval::Half>,
+    /// The time of cases without their own `now` (RFC 3339); default: the wall clock.
+    #[arg(long)]
+    now: Option<String>,
+    /// Print every miss.
+    #[arg(long)]
+    verbose: bool,
+    /// Also print the rows as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -235,6 +263,57 @@ fn import_file(
     }
 }
 
+/// Imports each file (replacing) as the merchant named by its file stem; the ids.
+fn import_merchants(engine: &Engine, files: &[PathBuf]) -> anyhow::Result<Vec<MerchantId>> {
+    let mut ids = Vec::new();
+    for file in files {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let merchant =
+            MerchantId::parse(&stem).with_context(|| format!("{}: the file stem is no merchant id", file.display()))?;
+        let format =
+            zhiku::import::Format::from_path(file).with_context(|| format!("{}: unknown extension", file.display()))?;
+        let name = file.display().to_string();
+        match engine.import_file(&merchant, file, &name, format, zhiku::import::Mode::Replace, &|_| ()) {
+            Ok(job) => eprintln!("imported {merchant} from {name}: {:?}", job.status),
+            Err(zhiku::Error::Rejected(job)) => {
+                anyhow::bail!("{name}: rejected by SHACL validation: {}", serde_json::to_string(&job)?)
+            }
+            Err(e) => return Err(e.into()),
+        }
+        ids.push(merchant);
+    }
+    Ok(ids)
+}
+
+fn eval_command(config: Config, args: EvalArgs) -> anyhow::Result<()> {
+    let engine = Engine::open(config, Seed::IfEmpty)?;
+    import_merchants(&engine, &args.merchants)?;
+    let now = match &args.now {
+        Some(t) => chrono::DateTime::parse_from_rfc3339(t).context("--now: not an RFC 3339 time")?,
+        None => chrono::Local::now().fixed_offset(),
+    };
+    let sets = eval::Sets {
+        qa: args.qa,
+        intents: args.intents,
+        validation: args.validation,
+    };
+    let rows = eval::run_sets(&engine, &sets, &args.halves, now)?;
+    println!("{:<28} {:<8} {:>6}  score", "set", "half", "cases");
+    for r in &rows {
+        println!("{}", r.line());
+        if args.verbose {
+            r.misses().iter().for_each(|m| println!("  [{:?}] {m}", r.half));
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&rows)?);
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -325,62 +404,22 @@ fn main() -> anyhow::Result<()> {
                 );
             }
         }
-        Command::Eval {
-            qa,
-            intents,
-            validation,
-            verbose,
-            json,
+        Command::Eval(args) => eval_command(config, args)?,
+        Command::GenCases {
+            merchant,
+            imports,
+            templates,
+            now,
         } => {
             let engine = Engine::open(config, Seed::IfEmpty)?;
-            let now = chrono::Local::now().fixed_offset();
-            let mut out = serde_json::Map::new();
-            println!("{:<12} {:>6}  score", "set", "cases");
-            if let Some(p) = qa {
-                let r = eval::run_qa(&engine, &p, now)?;
-                println!(
-                    "{:<12} {:>6}  pass rate {:.3} ({} passed)",
-                    "qa",
-                    r.cases,
-                    r.passed as f64 / r.cases.max(1) as f64,
-                    r.passed
-                );
-                if verbose {
-                    r.failures.iter().for_each(|(id, why)| println!("  FAIL {id}: {why}"));
+            let mut merchants = merchant;
+            merchants.extend(import_merchants(&engine, &imports)?);
+            let templates = eval::generate::load_templates(&templates)?;
+            let at = chrono::DateTime::parse_from_rfc3339(&now).context("--now: not an RFC 3339 time")?;
+            for m in merchants {
+                for case in eval::generate::generate(engine.facts(&m)?.as_ref(), &templates, at) {
+                    println!("{}", serde_json::to_string(&case)?);
                 }
-                out.insert("qa".into(), serde_json::json!({ "cases": r.cases, "passed": r.passed }));
-            }
-            if let Some(p) = intents {
-                let r = eval::run_intents(&engine, &p)?;
-                println!("{:<12} {:>6}  accuracy {:.3}", "intent", r.cases, r.accuracy);
-                if verbose {
-                    r.misses
-                        .iter()
-                        .for_each(|(t, e, p)| println!("  MISS {t} expected={e} predicted={p}"));
-                }
-                out.insert(
-                    "intent".into(),
-                    serde_json::json!({ "cases": r.cases, "accuracy": r.accuracy }),
-                );
-            }
-            if let Some(p) = validation {
-                let r = eval::run_validation(&engine, &p, now)?;
-                println!(
-                    "{:<12} {:>6}  recall {:.3}  false-alarm rate {:.3}",
-                    "validation", r.cases, r.recall, r.false_alarm_rate
-                );
-                if verbose {
-                    r.misses
-                        .iter()
-                        .for_each(|(id, exp)| println!("  MISS {id} expected={exp}"));
-                }
-                out.insert(
-                    "validation".into(),
-                    serde_json::json!({ "cases": r.cases, "recall": r.recall, "false_alarm_rate": r.false_alarm_rate }),
-                );
-            }
-            if json {
-                println!("{}", serde_json::Value::Object(out));
             }
         }
     }

@@ -7,9 +7,9 @@ fn dev_sets_stay_above_the_floor() {
     let e = common::engine();
     let dir = common::eval_dir();
     let now = common::at("2026-11-23T12:00:00+08:00");
-    let qa = zhiku::eval::run_qa(&e, &dir.join("qa_dev.jsonl"), now).unwrap();
-    let intents = zhiku::eval::run_intents(&e, &dir.join("intent_dev.tsv")).unwrap();
-    let val = zhiku::eval::run_validation(&e, &dir.join("validation_dev.jsonl"), now).unwrap();
+    let qa = zhiku::eval::run_qa(&e, &dir.join("qa_dev.jsonl"), now, zhiku::eval::Half::All).unwrap();
+    let intents = zhiku::eval::run_intents(&e, &dir.join("intent_dev.tsv"), zhiku::eval::Half::All).unwrap();
+    let val = zhiku::eval::run_validation(&e, &dir.join("validation_dev.jsonl"), now, zhiku::eval::Half::All).unwrap();
     let rate = qa.passed as f64 / qa.cases as f64;
     println!(
         "qa {rate:.3} intent {:.3} validation recall {:.3} fa {:.3}",

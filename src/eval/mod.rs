@@ -1,5 +1,11 @@
 //! `zhiku eval`: runs QA, intent and validation sets (formats in `../shared/eval/README.md`)
 //! against the engine and scores them exactly as the README says.
+//!
+//! Every set is split into two fixed halves by a hash of the case id (the text, for intent
+//! lines): the half rules are tuned on and the half that is only measured ([`Half`]).
+//! [`generate`] writes fresh validation cases from any merchant's facts.
+
+pub mod generate;
 
 use crate::Error;
 use crate::engine::Engine;
@@ -8,6 +14,32 @@ use crate::text::fold;
 use crate::validate::Verdict;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+
+/// Which half of a set to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Half {
+    /// Every case.
+    All,
+    /// The half that rules and words may be tuned on.
+    Tune,
+    /// The half that is only measured.
+    Measure,
+}
+
+impl Half {
+    /// Whether the case with this id belongs to this half: the parity of the first byte of the
+    /// SM3 hash of the id, so the split is fixed, independent of line order, and about even.
+    pub fn holds(self, id: &str) -> bool {
+        use sm3::Digest;
+        let tune = sm3::Sm3::digest(id.as_bytes())[0] % 2 == 0;
+        match self {
+            Half::All => true,
+            Half::Tune => tune,
+            Half::Measure => !tune,
+        }
+    }
+}
 
 /// A `must_contain` element: a string, or a list of alternatives.
 #[derive(Debug, Clone, Deserialize)]
@@ -145,8 +177,9 @@ pub fn qa_terms_ok(answer: &str, must: &[Term], must_not: &[String]) -> Result<(
 }
 
 /// Runs a QA file.
-pub fn run_qa(engine: &Engine, path: &Path, default_now: Clock) -> Result<QaReport, Error> {
-    let cases: Vec<QaCase> = parse_jsonl(path)?;
+pub fn run_qa(engine: &Engine, path: &Path, default_now: Clock, half: Half) -> Result<QaReport, Error> {
+    let mut cases: Vec<QaCase> = parse_jsonl(path)?;
+    cases.retain(|c| half.holds(&c.id));
     let mut r = QaReport {
         cases: cases.len(),
         ..Default::default()
@@ -176,7 +209,7 @@ pub fn run_qa(engine: &Engine, path: &Path, default_now: Clock) -> Result<QaRepo
 }
 
 /// Runs an intent TSV file (`text<TAB>intent_id`, header on line 1).
-pub fn run_intents(engine: &Engine, path: &Path) -> Result<IntentReport, Error> {
+pub fn run_intents(engine: &Engine, path: &Path, half: Half) -> Result<IntentReport, Error> {
     let lines = read_lines(path)?;
     let mut r = IntentReport::default();
     let mut hits = 0;
@@ -187,6 +220,9 @@ pub fn run_intents(engine: &Engine, path: &Path) -> Result<IntentReport, Error> 
                 "expected text<TAB>intent_id",
             ));
         };
+        if !half.holds(text) {
+            continue;
+        }
         let predicted = engine.classify(text)?;
         r.cases += 1;
         if predicted == expected.trim() {
@@ -205,8 +241,9 @@ pub fn run_intents(engine: &Engine, path: &Path) -> Result<IntentReport, Error> 
 }
 
 /// Runs a validation file.
-pub fn run_validation(engine: &Engine, path: &Path, default_now: Clock) -> Result<ValidationReport, Error> {
-    let cases: Vec<ValidationCase> = parse_jsonl(path)?;
+pub fn run_validation(engine: &Engine, path: &Path, default_now: Clock, half: Half) -> Result<ValidationReport, Error> {
+    let mut cases: Vec<ValidationCase> = parse_jsonl(path)?;
+    cases.retain(|c| half.holds(&c.id));
     let (mut fails, mut flagged_fails, mut passes, mut flagged_passes) = (0, 0, 0, 0);
     let mut misses = Vec::new();
     for c in &cases {
@@ -235,4 +272,112 @@ pub fn run_validation(engine: &Engine, path: &Path, default_now: Clock) -> Resul
         false_alarm_rate: ratio(flagged_passes, passes),
         misses,
     })
+}
+
+/// The files one `zhiku eval` run scores.
+#[derive(Debug, Clone, Default)]
+pub struct Sets {
+    /// QA files.
+    pub qa: Vec<std::path::PathBuf>,
+    /// Intent TSV files.
+    pub intents: Vec<std::path::PathBuf>,
+    /// Validation files.
+    pub validation: Vec<std::path::PathBuf>,
+}
+
+/// The score of one set on one half.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Score {
+    /// QA pass rate.
+    Qa(QaReport),
+    /// Intent accuracy.
+    Intent(IntentReport),
+    /// Validation recall and false alarms.
+    Validation(ValidationReport),
+}
+
+/// One line of the `zhiku eval` table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// The file's name.
+    pub set: String,
+    /// The half scored.
+    pub half: Half,
+    /// The score.
+    pub score: Score,
+}
+
+impl Row {
+    /// The row as a table line: set, half, cases, figures.
+    pub fn line(&self) -> String {
+        let half = format!("{:?}", self.half).to_lowercase();
+        let (cases, figures) = match &self.score {
+            Score::Qa(r) => (
+                r.cases,
+                format!("pass rate {:.3}", r.passed as f64 / r.cases.max(1) as f64),
+            ),
+            Score::Intent(r) => (r.cases, format!("accuracy {:.3}", r.accuracy)),
+            Score::Validation(r) => (
+                r.cases,
+                format!("recall {:.3}  false-alarm rate {:.3}", r.recall, r.false_alarm_rate),
+            ),
+        };
+        format!("{:<28} {:<8} {:>6}  {figures}", self.set, half, cases)
+    }
+
+    /// The row's misses, one line each.
+    pub fn misses(&self) -> Vec<String> {
+        match &self.score {
+            Score::Qa(r) => r.failures.iter().map(|(id, why)| format!("FAIL {id}: {why}")).collect(),
+            Score::Intent(r) => r
+                .misses
+                .iter()
+                .map(|(t, e, p)| format!("MISS {t} expected={e} predicted={p}"))
+                .collect(),
+            Score::Validation(r) => r
+                .misses
+                .iter()
+                .map(|(id, exp)| format!("MISS {id} expected={exp}"))
+                .collect(),
+        }
+    }
+}
+
+fn set_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Scores every file of `sets` on each of `halves`.
+pub fn run_sets(engine: &Engine, sets: &Sets, halves: &[Half], now: Clock) -> Result<Vec<Row>, Error> {
+    let mut rows = Vec::new();
+    for &half in halves {
+        for p in &sets.qa {
+            let score = Score::Qa(run_qa(engine, p, now, half)?);
+            rows.push(Row {
+                set: set_name(p),
+                half,
+                score,
+            });
+        }
+        for p in &sets.intents {
+            let score = Score::Intent(run_intents(engine, p, half)?);
+            rows.push(Row {
+                set: set_name(p),
+                half,
+                score,
+            });
+        }
+        for p in &sets.validation {
+            let score = Score::Validation(run_validation(engine, p, now, half)?);
+            rows.push(Row {
+                set: set_name(p),
+                half,
+                score,
+            });
+        }
+    }
+    rows.sort_by_key(|r| (r.set.clone(), r.half as u8));
+    Ok(rows)
 }
