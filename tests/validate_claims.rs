@@ -206,6 +206,7 @@ fn ontology() -> Ontology {
             concept("c:zto", &["中通", "中通快递"]),
             concept("c:yunda", &["韵达", "韵达快递"]),
         ],
+        vocabulary: Default::default(),
     }
 }
 

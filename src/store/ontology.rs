@@ -1,5 +1,6 @@
 //! The industry schema as the pipeline uses it: intents (SKOS concepts with examples and
-//! cues), attribute concepts with synonyms, and couriers.
+//! cues), attribute concepts with synonyms, couriers, and the validator's vocabularies
+//! (`zk:Vocabulary` schemes in `ontology/vocabulary.ttl`).
 
 use super::StoreError;
 use super::graph::{GraphStore, schema_graph};
@@ -56,6 +57,89 @@ pub struct Ontology {
     pub attributes: Vec<Concept>,
     /// Courier companies.
     pub couriers: Vec<Concept>,
+    /// Word lists by scheme notation (`zk:Vocabulary`).
+    pub vocabulary: Vocabulary,
+}
+
+/// One concept of a vocabulary: its key and its written forms.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct VocabTerm {
+    /// `skos:notation`: the key code refers to.
+    pub notation: String,
+    /// Written forms, `skos:prefLabel` first, then each `skos:altLabel` (sorted).
+    pub labels: Vec<String>,
+    /// Notations of the `skos:broader` concepts in the same scheme.
+    pub broader: Vec<String>,
+}
+
+/// The `zk:Vocabulary` schemes by notation, their terms sorted by notation.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Vocabulary {
+    /// Scheme notation → terms.
+    pub schemes: BTreeMap<String, Vec<VocabTerm>>,
+}
+
+impl Vocabulary {
+    /// The terms of a scheme (empty when the ontology has no such scheme).
+    pub fn terms(&self, scheme: &str) -> &[VocabTerm] {
+        self.schemes.get(scheme).map_or(&[], Vec::as_slice)
+    }
+
+    /// The term with this notation in a scheme.
+    pub fn term(&self, scheme: &str, notation: &str) -> Option<&VocabTerm> {
+        self.terms(scheme).iter().find(|t| t.notation == notation)
+    }
+
+    /// Every (written form, notation) of a scheme.
+    pub fn forms<'a>(&'a self, scheme: &str) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.terms(scheme)
+            .iter()
+            .flat_map(|t| t.labels.iter().map(move |l| (l.as_str(), t.notation.as_str())))
+    }
+
+    /// Reads every `zk:Vocabulary` scheme of a schema graph.
+    fn load(store: &GraphStore, graphs: &[oxigraph::model::NamedNode]) -> Result<Self, StoreError> {
+        let mut schemes: BTreeMap<String, BTreeMap<String, VocabTerm>> = BTreeMap::new();
+        let rows = store.select_in(
+            graphs,
+            &format!(
+                "{PREFIX}SELECT ?s ?n ?pref ?alt ?b WHERE {{ ?v a zk:Vocabulary ; skos:notation ?s .
+                 ?c skos:inScheme ?v ; skos:notation ?n .
+                 OPTIONAL {{ ?c skos:prefLabel ?pref }} OPTIONAL {{ ?c skos:altLabel ?alt }}
+                 OPTIONAL {{ ?c skos:broader ?bc . ?bc skos:inScheme ?v ; skos:notation ?b }} }}
+                 ORDER BY ?s ?n ?alt ?b"
+            ),
+        )?;
+        for r in rows {
+            let (Some(scheme), Some(n)) = (lit(r.get("s")), lit(r.get("n"))) else {
+                continue;
+            };
+            let t = schemes
+                .entry(scheme)
+                .or_default()
+                .entry(n.clone())
+                .or_insert_with(|| VocabTerm {
+                    notation: n,
+                    labels: Vec::new(),
+                    broader: Vec::new(),
+                });
+            if let Some(p) = lit(r.get("pref")).filter(|p| !t.labels.contains(p)) {
+                t.labels.insert(0, p);
+            }
+            if let Some(a) = lit(r.get("alt")).filter(|a| !t.labels.contains(a)) {
+                t.labels.push(a);
+            }
+            if let Some(b) = lit(r.get("b")).filter(|b| !t.broader.contains(b)) {
+                t.broader.push(b);
+            }
+        }
+        Ok(Vocabulary {
+            schemes: schemes
+                .into_iter()
+                .map(|(s, terms)| (s, terms.into_values().collect()))
+                .collect(),
+        })
+    }
 }
 
 const PREFIX: &str = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nPREFIX zk: <https://zhiku.dev/ns#>\n";
@@ -119,6 +203,7 @@ impl Ontology {
             intents: intents.into_values().collect(),
             attributes: concepts(store, &graphs, "zk:AttributeConcept")?,
             couriers: concepts(store, &graphs, "zk:Courier")?,
+            vocabulary: Vocabulary::load(store, &graphs)?,
         })
     }
 
@@ -160,4 +245,30 @@ fn concepts(
         }
     }
     Ok(map.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The project's `ontology/vocabulary.ttl` loads into schemes with keys, forms and broader links.
+    #[test]
+    fn the_vocabulary_file_loads_by_notation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = GraphStore::open(dir.path()).expect("store");
+        let graph = schema_graph(0);
+        let ttl = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/ontology/vocabulary.ttl")).expect("file");
+        store
+            .replace_graph_turtle(graph.as_ref(), "vocabulary.ttl", &ttl)
+            .expect("parse");
+        let o = Ontology::load_from(&store, graph).expect("load");
+        let v = &o.vocabulary;
+        let out = v.term("stock", "out_of_stock").expect("out_of_stock");
+        assert_eq!(out.labels[0], "缺货");
+        assert!(out.labels.contains(&"售罄".to_string()));
+        let taiwan = v.term("region", "taiwan").expect("taiwan");
+        assert_eq!(taiwan.broader, vec!["hk_macau_taiwan".to_string()]);
+        assert!(v.forms("material").any(|(f, n)| f == "山羊绒" && n == "cashmere"));
+        assert!(v.terms("no-such-scheme").is_empty());
+    }
 }
