@@ -36,7 +36,10 @@ impl Retriever {
     }
 
     /// Graph facts around the linked entities: the products' own passages, their return
-    /// policies and the promotions that name them; active promotions for promotion questions.
+    /// policies and the promotions that name them; active promotions for promotion questions;
+    /// and, for an intent that prefers the merchant's policies or shipping terms
+    /// (`indexes/fusion.toml`), all of them, so the merchant's own rule answers before the
+    /// general layer's even when no product is named.
     fn graph_ids(&self, u: &Understood, at: Clock) -> Vec<String> {
         let m = u.question.merchant_id.as_str();
         let f = &u.facts;
@@ -53,6 +56,13 @@ impl Retriever {
             for p in f.promotions.iter().filter(|p| p.items.contains(&e.iri)) {
                 ids.push(passage_id(m, &p.iri, PassageKind::Promotion));
             }
+        }
+        let prefer = &self.settings.weights(&u.intent.id).prefer;
+        if prefer.iter().any(|k| k == PassageKind::Policy.as_str()) {
+            ids.extend(f.policies.iter().map(|p| passage_id(m, &p.iri, PassageKind::Policy)));
+        }
+        if prefer.iter().any(|k| k == PassageKind::Shipping.as_str()) {
+            ids.extend(f.shipping.iter().map(|s| passage_id(m, &s.iri, PassageKind::Shipping)));
         }
         if u.intent.id == "promotion" {
             for p in &f.promotions {
