@@ -7,51 +7,15 @@
 //! fact clauses on the same topic, and promotions are evaluated at `at`.
 
 use super::claims::{
-    Candidate, Claim, ClaimKind, ClaimStatus, DateMention, Lexicon, Mention, Normed, Parsed, Payer, ProductIndex,
-    PromoClaim, Stance, StockClaim, Val, What, blank_ranges, canon, cond_terms, is_attr_dur_key, material_listed,
-    materials_in, mentions, neg_marker, parse, payer_in, same_type, same_value, segment, stance, term_set,
+    Candidate, DateMention, Lexicon, Mention, Normed, Parsed, Payer, ProductIndex, PromoClaim, Stance, StockClaim, Val,
+    What, blank_ranges, canon, cond_terms, is_attr_dur_key, material_listed, materials_in, mentions, neg_marker, parse,
+    payer_in, same_type, same_value, segment, stance, term_set,
 };
+use crate::pipeline::{Claim, ClaimKind, ClaimStatus, Correction, Validation, Verdict};
 use crate::store::merchant::{Availability, PromotionStatus};
 use crate::store::{MerchantFacts, Ontology};
 use chrono::{DateTime, Datelike, FixedOffset};
-use serde::Serialize;
 use std::collections::HashSet;
-
-/// The verdict of 商家知识校验.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// No claim is contradicted.
-    Pass,
-    /// Every contradicted claim was corrected in `corrected_answer`.
-    Corrected,
-    /// A contradicted claim cannot be corrected safely; hand over to a human.
-    Handoff,
-}
-
-/// One substitution made in the corrected answer.
-#[derive(Debug, Clone, Serialize)]
-pub struct Correction {
-    /// Kind of the corrected claim.
-    pub kind: ClaimKind,
-    /// The wrong text as written in the answer.
-    pub wrong: String,
-    /// The merchant's value put in its place.
-    pub right: String,
-}
-
-/// The result of validating one answer.
-#[derive(Debug, Clone, Serialize)]
-pub struct Validation {
-    /// Pass, corrected or handoff.
-    pub verdict: Verdict,
-    /// Every checkable claim found, with its status.
-    pub claims: Vec<Claim>,
-    /// Substitutions made (when the verdict is `corrected`).
-    pub corrections: Vec<Correction>,
-    /// The answer with the corrections applied (when the verdict is `corrected`).
-    pub corrected_answer: Option<String>,
-}
 
 // ------------------------------------------------------------------ fact base
 

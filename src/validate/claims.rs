@@ -6,67 +6,14 @@
 //! concepts and the merchant's property names, couriers from the ontology's courier concepts.
 //! The keyword lists below are generic Chinese e-commerce vocabulary (units, 运费, 包邮, 缺货…).
 
+use crate::pipeline::ClaimKind;
 use crate::store::{MerchantFacts, Ontology};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
-use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::LazyLock;
 use unicode_normalization::UnicodeNormalization;
-
-// ------------------------------------------------------------------ public types
-
-/// What a claim is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClaimKind {
-    /// A product price (or an amount computed from prices).
-    Price,
-    /// A day / hour count (shipping, refund, return window…).
-    Days,
-    /// A fee or threshold (运费, 差价, 满X元包邮…).
-    Fee,
-    /// Stock state or inventory count.
-    Stock,
-    /// A policy statement (supports / does not support, who pays return shipping).
-    Policy,
-    /// A product attribute (spec value, size, material, colour, warranty…).
-    Attribute,
-    /// A promotion (满减 amount, discount, validity, participation).
-    Promotion,
-    /// A courier company.
-    Courier,
-    /// Service hours or cut-off times.
-    Hours,
-}
-
-/// The outcome of checking one claim against the merchant's facts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClaimStatus {
-    /// The merchant's facts hold the same value.
-    Supported,
-    /// The merchant's facts hold a different value for the same thing.
-    Contradicted,
-    /// Nothing in the facts decides it.
-    Unverifiable,
-}
-
-/// One checked claim.
-#[derive(Debug, Clone, Serialize)]
-pub struct Claim {
-    /// What the claim is about.
-    pub kind: ClaimKind,
-    /// The claim as written in the answer.
-    pub text: String,
-    /// Outcome of the check.
-    pub status: ClaimStatus,
-    /// The merchant's value when contradicted.
-    pub expected: Option<String>,
-    /// IRI of the fact used to decide.
-    pub subject: Option<String>,
-}
 
 // ------------------------------------------------------------------ normalisation
 

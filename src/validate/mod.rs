@@ -5,8 +5,8 @@
 pub mod check;
 pub mod claims;
 
-pub use check::{Correction, Prepared, Validation, Verdict, validate_text};
-pub use claims::{Claim, ClaimKind, ClaimStatus};
+pub use crate::pipeline::{Claim, ClaimKind, ClaimStatus, Correction, Validation, Verdict};
+pub use check::{Prepared, validate_text};
 
 use crate::Error;
 use crate::pipeline::{Clock, Drafted, Validate, Validated};
