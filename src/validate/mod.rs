@@ -1,12 +1,34 @@
 //! 商家知识校验: every checkable claim in an answer (price, days, fee, stock, policy,
-//! attribute, promotion, courier, hours) is extracted ([`claims`]) and compared with the
-//! merchant's own facts as of the question time ([`check`]).
+//! attribute, promotion, courier, hours) is extracted ([`extract`]) and compared with the
+//! merchant's own facts as of the question time ([`validate_text`], [`Prepared`]).
 
-pub mod check;
-pub mod claims;
+/// A lazily compiled static regex: `re!(NAME, pattern)` (optionally with a visibility).
+macro_rules! re {
+    ($vis:vis $name:ident, $pat:expr) => {
+        $vis static $name: std::sync::LazyLock<regex::Regex> =
+            std::sync::LazyLock::new(|| regex::Regex::new($pat).expect("static regex"));
+    };
+}
+
+mod attributes;
+mod candidate;
+mod context;
+mod extract;
+mod facts;
+mod lexicon;
+mod mentions;
+mod policy;
+mod products;
+mod promotions;
+mod stock;
+mod text;
+mod values;
+mod verdict;
 
 pub use crate::pipeline::{Claim, ClaimKind, ClaimStatus, Correction, Validation, Verdict};
-pub use check::{Prepared, validate_text};
+pub use candidate::Candidate;
+pub use extract::extract;
+pub use verdict::{Prepared, validate_text};
 
 use crate::Error;
 use crate::pipeline::{Clock, Drafted, Validate, Validated};
