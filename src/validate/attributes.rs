@@ -2,11 +2,13 @@
 //! durations (warranty, shelf life, battery), colours and materials, checked against the
 //! subject product's own facts.
 
-use super::candidate::Candidate;
+use super::candidate::{Candidate, ClauseScan, What};
 use super::context::{Ctx, Outcome, contradicted, keys_compatible, quoted, supported, unverifiable};
 use super::facts::{FactSentence, Scope};
 use super::mentions::{Mention, Val, is_attr_dur_key, same_type, same_value};
-use super::text::next_char;
+use super::products::ProductIndex;
+use super::text::{Stance, next_char};
+use crate::pipeline::ClaimKind;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -86,7 +88,7 @@ pub(super) fn check_attribute(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
     }
 }
 
-pub(super) fn colour_tokens(s: &str) -> Vec<(Range<usize>, String)> {
+fn colour_tokens(s: &str) -> Vec<(Range<usize>, String)> {
     const BASIC: &str = "红橙黄绿青蓝紫黑白灰粉棕褐金银米杏驼咖卡其藏";
     const STOP: &[char] = &[
         '是', '的', '有', '和', '、', '为', '选', '或', '及', '与', '拍', '款', '个', '种', '两', '三', '四',
@@ -121,6 +123,21 @@ pub(super) fn colour_tokens(s: &str) -> Vec<(Range<usize>, String)> {
         out.push((start..i + '色'.len_utf8(), core.to_string()));
     }
     out
+}
+
+/// Colours named for the clause's product ("雾粉色"), unless the clause negates.
+pub(super) fn colour_candidates(scan: &mut ClauseScan) {
+    if scan.stance == Stance::Negate {
+        return;
+    }
+    let cl_start = scan.cl.start;
+    for (r, core) in colour_tokens(scan.clause) {
+        let nr = cl_start + r.start..cl_start + r.end;
+        let subj = scan.subject_at(nr.start);
+        if !subj.is_empty() {
+            scan.push(ClaimKind::Attribute, nr, What::Colour(core), subj, false);
+        }
+    }
 }
 
 pub(super) fn check_colour(cx: &Ctx, c: &Candidate, core: &str) -> Outcome {
@@ -158,7 +175,7 @@ pub(super) fn check_colour(cx: &Ctx, c: &Candidate, core: &str) -> Outcome {
 }
 
 /// Clause words saying what a product is made of.
-pub(super) const MATERIAL_CUES: &[&str] = &["材质", "面料", "成分", "材料", "用料", "纯", "填充"];
+const MATERIAL_CUES: &[&str] = &["材质", "面料", "成分", "材料", "用料", "纯", "填充"];
 
 /// Generic material vocabulary: written form → canonical material.
 const MATERIALS: &[(&str, &str)] = &[
@@ -227,8 +244,36 @@ pub(super) fn materials_in(s: &str) -> Vec<(Range<usize>, &'static str)> {
         .collect()
 }
 
+/// Prefixes that make a material the only one (纯棉, 全棉).
+const PURE_PREFIXES: &[&str] = &["纯", "全"];
+
+/// Materials, where the clause is about what the product is made of (and the word is not
+/// part of the product's own name).
+pub(super) fn material_candidates(scan: &mut ClauseScan, products: &ProductIndex) {
+    if scan.stance == Stance::Negate || !MATERIAL_CUES.iter().any(|w| scan.clause.contains(w)) {
+        return;
+    }
+    let (s, cl_start) = (scan.s, scan.cl.start);
+    for (r, canon) in materials_in(scan.clause) {
+        let nr = cl_start + r.start..cl_start + r.end;
+        let subj = scan.subject_at(nr.start);
+        // A material word inside the product's own name is part of naming it.
+        let in_name = !subj.is_empty() && subj.iter().all(|&p| products.name_contains(p, &s[nr.clone()]));
+        if !subj.is_empty() && !in_name {
+            let pure = PURE_PREFIXES.iter().any(|w| s[nr.clone()].starts_with(w)) || s[..nr.start].ends_with("100%");
+            scan.push(
+                ClaimKind::Attribute,
+                nr,
+                What::Material { name: canon, pure },
+                subj,
+                false,
+            );
+        }
+    }
+}
+
 /// Whether a material is among the canonical materials of a text.
-pub(super) fn material_listed(material: &str, text: &str) -> bool {
+fn material_listed(material: &str, text: &str) -> bool {
     materials_in(text)
         .iter()
         .any(|(_, c)| *c == material || (*c == "棉麻" && (material == "棉" || material == "麻")))

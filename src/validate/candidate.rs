@@ -77,14 +77,88 @@ pub struct Candidate {
 /// An answer parsed for checking: folded text, sentences, clause stances, candidates.
 #[derive(Debug, Clone)]
 pub(super) struct Parsed {
-    pub norm: Normed,
-    pub sents: Vec<Sent>,
+    pub(super) norm: Normed,
+    pub(super) sents: Vec<Sent>,
     /// (sentence, clause) → stance.
-    pub stances: Vec<Vec<Stance>>,
-    pub mentions: Vec<Mention>,
-    pub candidates: Vec<Candidate>,
+    pub(super) stances: Vec<Vec<Stance>>,
+    pub(super) mentions: Vec<Mention>,
+    pub(super) candidates: Vec<Candidate>,
     /// Products identified anywhere in the answer (in order, deduplicated).
-    pub answer_products: Vec<usize>,
-    pub question: Normed,
-    pub question_products: Vec<usize>,
+    pub(super) answer_products: Vec<usize>,
+    pub(super) question: Normed,
+    pub(super) question_products: Vec<usize>,
+}
+
+/// A product group named in a clause: where the naming piece ends (folded offset), the
+/// products, and the match score.
+pub(super) type Piece = (usize, Vec<usize>, f64);
+
+/// The subject carried from clause to clause: products and match score.
+pub(super) type Subject = (Vec<usize>, f64);
+
+/// One clause of an answer being parsed: where it is, its stance, the products it names,
+/// and the candidates found so far (each claim family adds its own).
+pub(super) struct ClauseScan<'a> {
+    /// The folded answer.
+    pub(super) s: &'a str,
+    /// The clause's sentence.
+    pub(super) sent: &'a Sent,
+    /// Sentence index.
+    pub(super) si: usize,
+    /// Clause index within the sentence.
+    pub(super) ci: usize,
+    /// The clause (folded byte range).
+    pub(super) cl: Range<usize>,
+    /// The clause text.
+    pub(super) clause: &'a str,
+    /// The clause's stance.
+    pub(super) stance: Stance,
+    /// Product pieces of the clause, in order.
+    pub(super) pieces: &'a [Piece],
+    /// The clause lists several products.
+    pub(super) is_list: bool,
+    /// A shop-wide statement ("所有商品…", "全店…"), about no one product.
+    pub(super) universal: bool,
+    /// The subject carried over from earlier clauses.
+    pub(super) current: &'a Subject,
+    /// The folded answer with its map back to `answer`.
+    pub(super) norm: &'a Normed,
+    /// The answer as written.
+    pub(super) answer: &'a str,
+    /// Candidates of the whole answer so far.
+    pub(super) out: &'a mut Vec<Candidate>,
+}
+
+impl ClauseScan<'_> {
+    /// The products a claim at folded offset `pos` is about: the last product named before
+    /// it in the clause, else the clause's only product group, else the carried subject.
+    pub(super) fn subject_at(&self, pos: usize) -> Vec<usize> {
+        if self.universal {
+            return Vec::new();
+        }
+        if let Some((_, g, _)) = self.pieces.iter().rev().find(|(end, _, _)| *end <= pos) {
+            return g.clone();
+        }
+        if !self.is_list
+            && let Some((_, g, _)) = self.pieces.first()
+        {
+            return g.clone();
+        }
+        self.current.0.clone()
+    }
+
+    /// Adds a candidate written at folded range `nr`.
+    pub(super) fn push(&mut self, kind: ClaimKind, nr: Range<usize>, what: What, subjects: Vec<usize>, in_q: bool) {
+        let r = self.norm.orig(&nr);
+        self.out.push(Candidate {
+            kind,
+            text: self.answer[r.clone()].to_string(),
+            range: r,
+            sentence: self.si,
+            clause: self.ci,
+            what,
+            subjects,
+            in_question: in_q,
+        });
+    }
 }

@@ -15,8 +15,8 @@ pub(super) struct Ctx<'p, 'f> {
     pub(super) question: &'p str,
     pub(super) at: DateTime<FixedOffset>,
     /// Per sentence, per clause: alignment terms.
-    pub(super) clause_terms: Vec<Vec<HashSet<String>>>,
-    pub(super) sent_terms: Vec<HashSet<String>>,
+    clause_terms: Vec<Vec<HashSet<String>>>,
+    sent_terms: Vec<HashSet<String>>,
     pub(super) p_answer: &'p str,
 }
 

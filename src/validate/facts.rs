@@ -136,9 +136,38 @@ impl<'a> FactBase<'a> {
         }
     }
 
+    /// Reads every text of the merchant into sentences. (`facts` is set aside meanwhile so
+    /// that `add` can borrow the fact base mutably.)
     fn build(&mut self) {
         let owned = std::mem::take(&mut self.facts);
         let facts: &MerchantFacts = &owned;
+        self.add_products(facts);
+        self.add_policies(facts);
+        self.add_shipping(facts);
+        for pr in &facts.promotions {
+            self.add(&pr.name, Scope::Shop, &pr.iri, None);
+            if let Some(d) = &pr.description {
+                self.add(d, Scope::Shop, &pr.iri, Some(&pr.name));
+            }
+        }
+        for f in &facts.faqs {
+            self.add(&f.answer, Scope::Shop, &f.iri, Some(&f.question));
+        }
+        let org = &facts.org;
+        if let Some(d) = &org.description {
+            self.add(d, Scope::Shop, &org.iri, None);
+        }
+        for c in &org.contact {
+            self.add(c, Scope::Shop, &org.iri, None);
+        }
+        for g in &facts.general {
+            self.add(&g.description, Scope::General, &g.iri, Some(&g.name));
+        }
+        self.facts = owned;
+    }
+
+    /// Each product's name, properties, description and offer description.
+    fn add_products(&mut self, facts: &MerchantFacts) {
         for (i, p) in facts.products.iter().enumerate() {
             self.add(&p.name, Scope::Own(i), &p.iri, None);
             for (n, v) in &p.properties {
@@ -153,7 +182,11 @@ impl<'a> FactBase<'a> {
                 self.add(d, Scope::Own(i), &o.iri, Some(&p.name));
             }
         }
-        // Policies: product-specific when only a few products use them.
+    }
+
+    /// Return policies, verbalised with their windows; product-specific when only a few
+    /// products use them.
+    fn add_policies(&mut self, facts: &MerchantFacts) {
         for pol in &facts.policies {
             let users: Vec<usize> = facts
                 .products
@@ -181,6 +214,11 @@ impl<'a> FactBase<'a> {
                 );
             }
         }
+    }
+
+    /// Shipping settings: names, descriptions, and the rates, free-shipping thresholds and
+    /// transit times verbalised.
+    fn add_shipping(&mut self, facts: &MerchantFacts) {
         for sh in &facts.shipping {
             let regions = sh.regions.join("、");
             self.add(&sh.name, Scope::Shop, &sh.iri, None);
@@ -198,26 +236,6 @@ impl<'a> FactBase<'a> {
                 self.add(&format!("{regions}发货后一般{span}天送达"), Scope::Shop, &sh.iri, None);
             }
         }
-        for pr in &facts.promotions {
-            self.add(&pr.name, Scope::Shop, &pr.iri, None);
-            if let Some(d) = &pr.description {
-                self.add(d, Scope::Shop, &pr.iri, Some(&pr.name));
-            }
-        }
-        for f in &facts.faqs {
-            self.add(&f.answer, Scope::Shop, &f.iri, Some(&f.question));
-        }
-        let org = &facts.org;
-        if let Some(d) = &org.description {
-            self.add(d, Scope::Shop, &org.iri, None);
-        }
-        for c in &org.contact {
-            self.add(c, Scope::Shop, &org.iri, None);
-        }
-        for g in &facts.general {
-            self.add(&g.description, Scope::General, &g.iri, Some(&g.name));
-        }
-        self.facts = owned;
     }
 
     pub(super) fn own_sentences(&self) -> impl Iterator<Item = &FactSentence> {

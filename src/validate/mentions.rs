@@ -38,14 +38,14 @@ pub(super) enum Val {
 /// A value mention with its location (folded-text bytes) and the key word it belongs to.
 #[derive(Debug, Clone)]
 pub(super) struct Mention {
-    pub val: Val,
-    pub range: Range<usize>,
-    pub raw: String,
+    pub(super) val: Val,
+    pub(super) range: Range<usize>,
+    pub(super) raw: String,
     /// The key the value belongs to: 运费, 差价, 满, 包邮, 价… for money; an event (ship,
     /// refund…) or attribute (warranty…) for durations; an attribute concept for measures.
-    pub key: Option<String>,
+    pub(super) key: Option<String>,
     /// A shopper body measure (身高/体重…), never a merchant claim.
-    pub body: bool,
+    pub(super) body: bool,
 }
 
 re!(
@@ -270,46 +270,86 @@ fn clause_of(clauses: &[Range<usize>], pos: usize) -> Range<usize> {
         .unwrap_or(pos..pos)
 }
 
-/// Every typed value in a folded text, keyed within its clause.
-pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
-    let sents = segment(s);
-    let clauses: Vec<Range<usize>> = sents.iter().flat_map(|x| x.clauses.iter().cloned()).collect();
-    let mut taken: Vec<Range<usize>> = masks(s);
-    let mut out: Vec<Mention> = Vec::new();
-    let push = |out: &mut Vec<Mention>, taken: &mut Vec<Range<usize>>, val: Val, r: Range<usize>| {
-        taken.push(r.clone());
-        out.push(Mention {
+/// The value mentions of a text as the patterns find them: what one pattern takes, a later
+/// one cannot take again, so [`PASSES`] run in a fixed order.
+struct Scan<'s> {
+    s: &'s str,
+    /// Ranges taken so far (masked spans first).
+    taken: Vec<Range<usize>>,
+    out: Vec<Mention>,
+}
+
+impl<'s> Scan<'s> {
+    fn new(s: &'s str) -> Self {
+        Scan {
+            s,
+            taken: masks(s),
+            out: Vec::new(),
+        }
+    }
+
+    /// Takes `r` for a value.
+    fn push(&mut self, val: Val, r: Range<usize>) {
+        self.taken.push(r.clone());
+        self.out.push(Mention {
             val,
-            raw: s[r.clone()].to_string(),
+            raw: self.s[r.clone()].to_string(),
             range: r,
             key: None,
             body: false,
         });
-    };
+    }
+}
+
+/// The value patterns, in the order they take text.
+const PASSES: &[fn(&mut Scan)] = &[
+    clock_times,
+    spoken_time_ranges,
+    thresholds,
+    specs,
+    ports,
+    percentages,
+    inventory,
+    durations,
+    money,
+    measures,
+    discounts,
+];
+
+/// Every typed value in a folded text, keyed within its clause.
+pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
+    let sents = segment(s);
+    let clauses: Vec<Range<usize>> = sents.iter().flat_map(|x| x.clauses.iter().cloned()).collect();
+    let mut sc = Scan::new(s);
+    for pass in PASSES {
+        pass(&mut sc);
+    }
+    let mut out = sc.out;
+    assign_keys(&mut out, s, &clauses, lex);
+    out.sort_by_key(|m| m.range.start);
+    out
+}
+
+/// Times of day: `9:00-18:00` ranges and `16:00前` cut-offs.
+fn clock_times(sc: &mut Scan) {
+    let s = sc.s;
     for c in RE_TIME_RANGE.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) {
+        if overlaps(&sc.taken, &r) {
             continue;
         }
         let n = |i: usize| c.get(i).and_then(|x| x.as_str().parse::<u32>().ok()).unwrap_or(0);
-        push(
-            &mut out,
-            &mut taken,
-            Val::TimeRange(n(1) * 60 + n(2), n(3) * 60 + n(4)),
-            r,
-        );
+        sc.push(Val::TimeRange(n(1) * 60 + n(2), n(3) * 60 + n(4)), r);
     }
     for c in RE_TIME_POINT.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) {
+        if overlaps(&sc.taken, &r) {
             continue;
         }
         let n = |i: usize| c.get(i).and_then(|x| x.as_str().parse::<u32>().ok()).unwrap_or(0);
         let after = c.get(3).is_some_and(|x| x.as_str().contains('后'));
         let tr = c.get(1).map(|m| m.start()).unwrap_or(r.start)..c.get(2).map(|m| m.end()).unwrap_or(r.end);
-        push(
-            &mut out,
-            &mut taken,
+        sc.push(
             Val::TimeOfDay {
                 t: n(1) * 60 + n(2),
                 after,
@@ -317,9 +357,14 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
             tr,
         );
     }
+}
+
+/// Time ranges written with 点 (`早上9点到晚上10点`).
+fn spoken_time_ranges(sc: &mut Scan) {
+    let s = sc.s;
     for c in RE_TIME_RANGE_CN.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) {
+        if overlaps(&sc.taken, &r) {
             continue;
         }
         let n = |i: usize| c.get(i).and_then(|x| x.as_str().parse::<u32>().ok()).unwrap_or(0);
@@ -333,25 +378,25 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
         if (pm2 || h2 < h1) && h2 < 12 {
             h2 += 12;
         }
-        push(
-            &mut out,
-            &mut taken,
-            Val::TimeRange(h1 * 60 + half(3), h2 * 60 + half(6)),
-            r,
-        );
+        sc.push(Val::TimeRange(h1 * 60 + half(3), h2 * 60 + half(6)), r);
     }
+}
+
+/// Free-shipping thresholds (`满99包邮`) and 满减 pairs (`满300减40`).
+fn thresholds(sc: &mut Scan) {
+    let s = sc.s;
     for c in RE_FREE_SHIP.captures_iter(s) {
         let Some(g) = c.get(1) else { continue };
         let r = g.range();
-        if overlaps(&taken, &r) || s[r.end..].trim_start().starts_with(['元', '块']) {
+        if overlaps(&sc.taken, &r) || s[r.end..].trim_start().starts_with(['元', '块']) {
             continue;
         }
         let Some(v) = parse_num(g.as_str()) else { continue };
-        push(&mut out, &mut taken, Val::Money(v), r);
+        sc.push(Val::Money(v), r);
     }
     for c in RE_PAIR.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) {
+        if overlaps(&sc.taken, &r) {
             continue;
         }
         let (Some(x), Some(y)) = (
@@ -360,11 +405,16 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
         ) else {
             continue;
         };
-        push(&mut out, &mut taken, Val::Pair { x, y }, r);
+        sc.push(Val::Pair { x, y }, r);
     }
+}
+
+/// Spec tokens: SPF/UPF, PA, IP/IPX, ATM, PD/QC/蓝牙 versions.
+fn specs(sc: &mut Scan) {
+    let s = sc.s;
     for c in RE_SPEC_SPF.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) || !ascii_boundary_before(s, r.start) {
+        if overlaps(&sc.taken, &r) || !ascii_boundary_before(s, r.start) {
             continue;
         }
         let prefix = if c.get(1).is_some_and(|m| m.as_str() == "spf") {
@@ -377,19 +427,19 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
             c.get(2).map_or("", |m| m.as_str()),
             c.get(3).map_or("", |m| m.as_str())
         );
-        push(&mut out, &mut taken, Val::Spec { prefix, value }, r);
+        sc.push(Val::Spec { prefix, value }, r);
     }
     for c in RE_SPEC_PA.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) || !ascii_boundary_before(s, r.start) {
+        if overlaps(&sc.taken, &r) || !ascii_boundary_before(s, r.start) {
             continue;
         }
         let value = c.get(1).map_or("", |m| m.as_str()).to_string();
-        push(&mut out, &mut taken, Val::Spec { prefix: "pa", value }, r);
+        sc.push(Val::Spec { prefix: "pa", value }, r);
     }
     for c in RE_SPEC_IP.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) || !ascii_boundary_before(s, r.start) || !ascii_boundary_after(s, r.end) {
+        if overlaps(&sc.taken, &r) || !ascii_boundary_before(s, r.start) || !ascii_boundary_after(s, r.end) {
             continue;
         }
         let prefix = if c.get(1).is_some_and(|m| m.as_str() == "ipx") {
@@ -398,19 +448,19 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
             "ip"
         };
         let value = c.get(2).map_or("", |m| m.as_str()).to_string();
-        push(&mut out, &mut taken, Val::Spec { prefix, value }, r);
+        sc.push(Val::Spec { prefix, value }, r);
     }
     for c in RE_SPEC_ATM.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) || !ascii_boundary_before(s, r.start) || !ascii_boundary_after(s, r.end) {
+        if overlaps(&sc.taken, &r) || !ascii_boundary_before(s, r.start) || !ascii_boundary_after(s, r.end) {
             continue;
         }
         let value = c.get(1).map_or("", |m| m.as_str()).to_string();
-        push(&mut out, &mut taken, Val::Spec { prefix: "atm", value }, r);
+        sc.push(Val::Spec { prefix: "atm", value }, r);
     }
     for c in RE_SPEC_VER.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) || !ascii_boundary_before(s, r.start) || !ascii_boundary_after(s, r.end) {
+        if overlaps(&sc.taken, &r) || !ascii_boundary_before(s, r.start) || !ascii_boundary_after(s, r.end) {
             continue;
         }
         let prefix = match c.get(1).map_or("", |m| m.as_str()) {
@@ -419,37 +469,43 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
             _ => "蓝牙",
         };
         let value = c.get(2).map_or("", |m| m.as_str()).to_string();
-        push(&mut out, &mut taken, Val::Spec { prefix, value }, r);
+        sc.push(Val::Spec { prefix, value }, r);
     }
-    let port_name = |p: &str| -> String {
-        let p = p.replace('-', "");
-        if p == "typec" { "usbc".to_string() } else { p }
-    };
+}
+
+/// Port counts (`2个USB-C`, `USB-A×1`).
+fn ports(sc: &mut Scan) {
+    let s = sc.s;
     for c in RE_PORTS_A.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) {
+        if overlaps(&sc.taken, &r) {
             continue;
         }
         let Some(n) = c.get(1).and_then(|m| parse_num(m.as_str())) else {
             continue;
         };
         let port = port_name(c.get(2).map_or("", |m| m.as_str()));
-        push(&mut out, &mut taken, Val::Ports { port, n: n as u32 }, r);
+        sc.push(Val::Ports { port, n: n as u32 }, r);
     }
     for c in RE_PORTS_B.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) {
+        if overlaps(&sc.taken, &r) {
             continue;
         }
         let Some(n) = c.get(2).and_then(|m| parse_num(m.as_str())) else {
             continue;
         };
         let port = port_name(c.get(1).map_or("", |m| m.as_str()));
-        push(&mut out, &mut taken, Val::Ports { port, n: n as u32 }, r);
+        sc.push(Val::Ports { port, n: n as u32 }, r);
     }
+}
+
+/// Percentages of a named component (`60%棉`).
+fn percentages(sc: &mut Scan) {
+    let s = sc.s;
     for c in RE_PCT.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) || prev_char(s, r.start).is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '.') {
+        if overlaps(&sc.taken, &r) || prev_char(s, r.start).is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '.') {
             continue;
         }
         let Some(v) = c.get(1).and_then(|m| parse_num(m.as_str())) else {
@@ -459,23 +515,34 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
         if name.is_empty() {
             continue;
         }
-        push(&mut out, &mut taken, Val::Pct { v, name }, r);
+        sc.push(Val::Pct { v, name }, r);
     }
+}
+
+/// Inventory counts (`还剩3件`).
+fn inventory(sc: &mut Scan) {
+    let s = sc.s;
     for c in RE_INVENTORY.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) {
+        if overlaps(&sc.taken, &r) {
             continue;
         }
         let Some(n) = c.get(1).and_then(|m| m.as_str().parse::<i64>().ok()) else {
             continue;
         };
-        taken.push(r.clone());
+        sc.taken.push(r.clone());
         let start = c.get(1).map_or(r.start, |m| m.start());
-        push(&mut out, &mut taken, Val::Inventory(n), start..r.end);
+        sc.push(Val::Inventory(n), start..r.end);
     }
+}
+
+/// Durations (`3-5天`, `48小时内`, `24h`).
+fn durations(sc: &mut Scan) {
+    let s = sc.s;
     for c in RE_DUR.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) || prev_char(s, r.start).is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '第') {
+        if overlaps(&sc.taken, &r) || prev_char(s, r.start).is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '第')
+        {
             continue;
         }
         let unit = c.get(3).map_or("", |m| m.as_str());
@@ -487,9 +554,7 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
         let h = dur_hours(unit);
         let bound = c.get(4).is_some();
         let end = c.get(3).map(|m| m.end()).unwrap_or(r.end);
-        push(
-            &mut out,
-            &mut taken,
+        sc.push(
             Val::Dur {
                 lo: lo * h,
                 hi: hi * h,
@@ -500,7 +565,7 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
     }
     for c in RE_HOURS_H.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r)
+        if overlaps(&sc.taken, &r)
             || !ascii_boundary_before(s, r.start)
             || !ascii_boundary_after(
                 s,
@@ -514,21 +579,26 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
             continue;
         };
         let bound = c.get(0).is_some_and(|m| m.as_str().contains('内'));
-        push(&mut out, &mut taken, Val::Dur { lo: v, hi: v, bound }, r);
+        sc.push(Val::Dur { lo: v, hi: v, bound }, r);
     }
+}
+
+/// Amounts of money (`¥99`, `20元`).
+fn money(sc: &mut Scan) {
+    let s = sc.s;
     for c in RE_MONEY_YEN.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) {
+        if overlaps(&sc.taken, &r) {
             continue;
         }
         let Some(v) = c.get(1).and_then(|m| parse_num(m.as_str())) else {
             continue;
         };
-        push(&mut out, &mut taken, Val::Money(v), r);
+        sc.push(Val::Money(v), r);
     }
     for c in RE_MONEY.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) || prev_char(s, r.start).is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '.') {
+        if overlaps(&sc.taken, &r) || prev_char(s, r.start).is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '.') {
             continue;
         }
         let num = c.get(1).map_or("", |m| m.as_str());
@@ -537,11 +607,16 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
             continue;
         }
         let Some(v) = parse_num(num) else { continue };
-        push(&mut out, &mut taken, Val::Money(v), r);
+        sc.push(Val::Money(v), r);
     }
+}
+
+/// Physical measures with a unit (`5000mAh`, `50ml`, `1600W`).
+fn measures(sc: &mut Scan) {
+    let s = sc.s;
     for c in RE_MEASURE.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) {
+        if overlaps(&sc.taken, &r) {
             continue;
         }
         let first = c.get(1).map(|m| m.start()).unwrap_or(r.start);
@@ -570,9 +645,7 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
             continue;
         };
         let unit = canon_unit(unit_raw);
-        push(
-            &mut out,
-            &mut taken,
+        sc.push(
             Val::Measure {
                 unit,
                 lo,
@@ -581,9 +654,14 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
             r,
         );
     }
+}
+
+/// Discounts (`8折` → 0.8).
+fn discounts(sc: &mut Scan) {
+    let s = sc.s;
     for c in RE_DISCOUNT.captures_iter(s) {
         let r = c.get(0).map(|m| m.range()).unwrap_or_default();
-        if overlaps(&taken, &r) || prev_char(s, r.start).is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '.') {
+        if overlaps(&sc.taken, &r) || prev_char(s, r.start).is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '.') {
             continue;
         }
         let Some(v) = c.get(1).and_then(|m| parse_num(m.as_str())) else {
@@ -593,11 +671,21 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
         if f <= 0.0 || f >= 1.0 {
             continue;
         }
-        push(&mut out, &mut taken, Val::Discount(f), r);
+        sc.push(Val::Discount(f), r);
     }
-    // Keys, within the clause.
-    for m in &mut out {
-        let cl = clause_of(&clauses, m.range.start);
+}
+
+/// A port type's canonical name (`type-c` → `usbc`).
+fn port_name(p: &str) -> String {
+    let p = p.replace('-', "");
+    if p == "typec" { "usbc".to_string() } else { p }
+}
+
+/// Keys each value by the words of its clause (money and duration keys, attribute labels,
+/// spec prefixes) and marks shopper body measures.
+fn assign_keys(out: &mut [Mention], s: &str, clauses: &[Range<usize>], lex: &Lexicon) {
+    for m in out {
+        let cl = clause_of(clauses, m.range.start);
         let clause = &s[cl.clone()];
         let pos = m.range.start.saturating_sub(cl.start).min(clause.len());
         let end = m.range.end.saturating_sub(cl.start).min(clause.len());
@@ -629,8 +717,6 @@ pub(super) fn mentions(s: &str, lex: &Lexicon) -> Vec<Mention> {
             _ => None,
         };
     }
-    out.sort_by_key(|m| m.range.start);
-    out
 }
 
 fn money_key(clause: &str, pos: usize, end: usize) -> Option<String> {
@@ -717,7 +803,7 @@ fn pct_name(s: &str, r: Range<usize>) -> String {
 }
 
 /// Whether two component names (60%棉, 40%涤纶…) name the same thing.
-pub(super) fn same_component(a: &str, b: &str) -> bool {
+fn same_component(a: &str, b: &str) -> bool {
     if a.is_empty() || b.is_empty() {
         return false;
     }

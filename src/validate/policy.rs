@@ -1,9 +1,9 @@
 //! Policy claims: polarity (the answer allows what a merchant clause refuses, or refuses
 //! what the merchant offers), who pays return shipping, and courier companies.
 
-use super::candidate::Payer;
+use super::candidate::{ClauseScan, Parsed, Payer, What};
 use super::context::{Ctx, Outcome, contradicted, supported, unverifiable};
-use super::facts::{FactBase, Scope};
+use super::facts::{FactBase, FactSentence, Scope};
 use super::mentions::{Mention, blank_mentions};
 use super::text::{Normed, Stance, blank_ranges, canon, cond_terms, coverage, neg_marker, stance, term_set};
 use crate::pipeline::{Claim, ClaimKind, ClaimStatus};
@@ -27,7 +27,7 @@ const PAYER_WORDS: &[(&str, Payer)] = &[
 const PAY_VERBS: &[&str] = &["承担", "负责", "支付", "自理", "自付", "赔付", "出"];
 
 /// Who pays return shipping, as stated in a folded clause (with its sentence for context).
-pub(super) fn payer_in(clause: &str, sentence: &str) -> Option<Payer> {
+fn payer_in(clause: &str, sentence: &str) -> Option<Payer> {
     if !clause.contains("运费") {
         return None;
     }
@@ -66,6 +66,13 @@ pub(super) fn payer_in(clause: &str, sentence: &str) -> Option<Payer> {
         return Some(Payer::Buyer);
     }
     None
+}
+
+/// Who pays return shipping, as a clause states it.
+pub(super) fn payer_candidates(scan: &mut ClauseScan) {
+    if let Some(p) = payer_in(scan.clause, &scan.s[scan.sent.range.clone()]) {
+        scan.push(ClaimKind::Policy, scan.cl.clone(), What::Payer(p), Vec::new(), false);
+    }
 }
 
 /// Who pays return shipping according to the merchant: stated in its own texts, or else
@@ -167,6 +174,46 @@ impl CourierFacts {
             }
         }
         CourierFacts { all, default, text }
+    }
+}
+
+/// Words before a courier name that make it the shop's default ("默认发顺丰").
+const DEFAULT_COURIER_WORDS: &[&str] = &["默认", "只发", "都发", "统一", "一律", "合作"];
+
+/// Suffixes a courier name is written with in an answer ("顺丰快递").
+const COURIER_SUFFIXES: &[&str] = &["快递", "速运", "速递"];
+
+/// Courier companies a clause names (unless it negates), and whether it calls one the default.
+pub(super) fn courier_candidates(scan: &mut ClauseScan, couriers: &[(std::ops::Range<usize>, usize)]) {
+    let (s, cl) = (scan.s, scan.cl.clone());
+    for (r, idx) in couriers.iter().filter(|(r, _)| r.start >= cl.start && r.end <= cl.end) {
+        if scan.stance == Stance::Negate {
+            continue;
+        }
+        let before: String = s[cl.start..r.start]
+            .chars()
+            .rev()
+            .take(6)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let default = DEFAULT_COURIER_WORDS.iter().any(|w| before.contains(w));
+        // Extend to "X快递"/"X速运" as written.
+        let mut end = r.end;
+        for suf in COURIER_SUFFIXES {
+            if s[end..].starts_with(suf) {
+                end += suf.len();
+                break;
+            }
+        }
+        scan.push(
+            ClaimKind::Courier,
+            r.start..end,
+            What::Courier { concept: *idx, default },
+            Vec::new(),
+            false,
+        );
     }
 }
 
@@ -293,29 +340,16 @@ const BARE_OPENERS: &[&str] = &[
     "能买",
 ];
 
+/// Policy statements of the answer that contradict the merchant, at most one per sentence:
+/// a clause allowing what a merchant clause refuses, or refusing what the merchant offers
+/// without restriction.
 pub(super) fn policy_claims(cx: &Ctx, negs: &[NegFact]) -> Vec<(Claim, std::ops::Range<usize>)> {
-    let fb = cx.fb;
     let p = cx.p;
     let s = &p.norm.s;
     let mut out = Vec::new();
-    let opener_affirms = p
-        .sents
-        .first()
-        .and_then(|st| st.clauses.first())
-        .map(|c| &s[c.clone()])
-        .is_some_and(|c| c.chars().count() <= 8 && BARE_OPENERS.iter().any(|w| c.contains(w)));
-    // The shopper's own conditions count when the answer opens with a bare yes; product
-    // nouns of the question do not (the answer names its products itself).
-    let q_terms: HashSet<String> = if opener_affirms {
-        cond_terms(&p.question.s)
-            .into_iter()
-            .filter(|t| !fb.product_terms.contains(t))
-            .collect()
-    } else {
-        HashSet::new()
-    };
+    let opener_affirms = opens_with_yes(p);
+    let q_terms = question_conditions(cx, opener_affirms);
     for (si, st) in p.sents.iter().enumerate() {
-        let mut reported = false;
         // Terms of the sentence's non-negated clauses (conditions the answer accepts).
         let mut accepted: HashSet<String> = q_terms.clone();
         for (ci, cl) in st.clauses.iter().enumerate() {
@@ -325,87 +359,120 @@ pub(super) fn policy_claims(cx: &Ctx, negs: &[NegFact]) -> Vec<(Claim, std::ops:
         }
         let sentence_affirms = p.stances[si].contains(&Stance::Affirm) || (si == 0 && opener_affirms);
         for (ci, cl) in st.clauses.iter().enumerate() {
-            if reported {
-                break;
-            }
-            let clause = &s[cl.clone()];
             let st_c = p.stances[si][ci];
-            let cterms = term_set(&canon(&blank_mentions(s, cl, &p.mentions)));
-            if st_c != Stance::Negate {
-                for nf in negs {
-                    // A statement about some products holds only for answers about them.
-                    if !nf.products.is_empty()
-                        && !nf
-                            .products
-                            .iter()
-                            .any(|x| p.answer_products.contains(x) || p.question_products.contains(x))
-                    {
-                        continue;
-                    }
-                    let cov = coverage(&nf.topic, &cterms);
-                    if cov < 0.6 {
-                        continue;
-                    }
-                    let hit = if nf.distinctive.is_empty() {
-                        st_c == Stance::Affirm || (sentence_affirms && nf.topic.len() >= 2)
-                    } else {
-                        nf.distinctive.iter().any(|t| accepted.contains(t)) && sentence_affirms
-                    };
-                    if hit {
-                        let r = p.norm.orig(cl);
-                        out.push((
-                            Claim {
-                                kind: ClaimKind::Policy,
-                                text: cx_answer_slice(cx, &r),
-                                status: ClaimStatus::Contradicted,
-                                expected: Some(nf.text.clone()),
-                                subject: Some(nf.iri.clone()),
-                            },
-                            r,
-                        ));
-                        reported = true;
-                        break;
-                    }
-                }
-            } else if let Some((pos, marker)) = neg_marker(clause) {
-                // The answer refuses something the merchant offers without restriction.
-                let cond = term_set(&clause[..pos]);
-                let stop: HashSet<&str> = STOP_TERMS.iter().copied().collect();
-                if cond.iter().any(|t| !stop.contains(t.as_str())) {
-                    continue;
-                }
-                let topic_txt = strip_particles(&clause[pos + marker.len()..]);
-                let topic = term_set(&canon(topic_txt));
-                if topic.len() < 2
-                    || negs
-                        .iter()
-                        .any(|nf| coverage(&topic, &nf.topic) >= 0.6 || coverage(&nf.topic, &topic) >= 0.6)
-                {
-                    continue;
-                }
-                let pos_fact = fb.own_sentences().find(|f| {
-                    f.clauses.iter().all(|c| stance(&f.norm.s[c.clone()]) != Stance::Negate)
-                        && coverage(&topic, &f.terms) >= 0.8
-                        && f.clauses.iter().any(|c| stance(&f.norm.s[c.clone()]) == Stance::Affirm)
-                });
-                if let Some(f) = pos_fact {
-                    let r = p.norm.orig(cl);
-                    out.push((
-                        Claim {
-                            kind: ClaimKind::Policy,
-                            text: cx_answer_slice(cx, &r),
-                            status: ClaimStatus::Contradicted,
-                            expected: Some(f.orig.clone()),
-                            subject: Some(f.iri.clone()),
-                        },
-                        r,
-                    ));
-                    reported = true;
-                }
+            let found = if st_c != Stance::Negate {
+                allowed_refusal(cx, negs, cl, st_c, &accepted, sentence_affirms)
+                    .map(|nf| (nf.text.clone(), nf.iri.clone()))
+            } else {
+                refused_offer(cx, negs, &s[cl.clone()]).map(|f| (f.orig.clone(), f.iri.clone()))
+            };
+            if let Some((expected, iri)) = found {
+                out.push(contradiction(cx, cl, expected, iri));
+                break;
             }
         }
     }
     out
+}
+
+/// Whether the answer opens with a bare yes ("可以的亲").
+fn opens_with_yes(p: &Parsed) -> bool {
+    p.sents
+        .first()
+        .and_then(|st| st.clauses.first())
+        .map(|c| &p.norm.s[c.clone()])
+        .is_some_and(|c| c.chars().count() <= 8 && BARE_OPENERS.iter().any(|w| c.contains(w)))
+}
+
+/// The shopper's own conditions count when the answer opens with a bare yes; product
+/// nouns of the question do not (the answer names its products itself).
+fn question_conditions(cx: &Ctx, opener_affirms: bool) -> HashSet<String> {
+    if opener_affirms {
+        cond_terms(&cx.p.question.s)
+            .into_iter()
+            .filter(|t| !cx.fb.product_terms.contains(t))
+            .collect()
+    } else {
+        HashSet::new()
+    }
+}
+
+/// The first negated merchant clause whose topic a non-negated answer clause covers and
+/// allows: by affirming it, or by accepting its distinctive condition.
+fn allowed_refusal<'n>(
+    cx: &Ctx,
+    negs: &'n [NegFact],
+    cl: &std::ops::Range<usize>,
+    st_c: Stance,
+    accepted: &HashSet<String>,
+    sentence_affirms: bool,
+) -> Option<&'n NegFact> {
+    let p = cx.p;
+    let cterms = term_set(&canon(&blank_mentions(&p.norm.s, cl, &p.mentions)));
+    negs.iter().find(|nf| {
+        // A statement about some products holds only for answers about them.
+        if !nf.products.is_empty()
+            && !nf
+                .products
+                .iter()
+                .any(|x| p.answer_products.contains(x) || p.question_products.contains(x))
+        {
+            return false;
+        }
+        if coverage(&nf.topic, &cterms) < 0.6 {
+            return false;
+        }
+        if nf.distinctive.is_empty() {
+            st_c == Stance::Affirm || (sentence_affirms && nf.topic.len() >= 2)
+        } else {
+            nf.distinctive.iter().any(|t| accepted.contains(t)) && sentence_affirms
+        }
+    })
+}
+
+/// A merchant sentence offering, without restriction, what a negated answer clause refuses
+/// (the refusal names no condition of its own and no merchant clause refuses the same).
+fn refused_offer<'p>(cx: &Ctx<'p, '_>, negs: &[NegFact], clause: &str) -> Option<&'p FactSentence> {
+    let (pos, marker) = neg_marker(clause)?;
+    let cond = term_set(&clause[..pos]);
+    let stop: HashSet<&str> = STOP_TERMS.iter().copied().collect();
+    if cond.iter().any(|t| !stop.contains(t.as_str())) {
+        return None;
+    }
+    let topic_txt = strip_particles(&clause[pos + marker.len()..]);
+    let topic = term_set(&canon(topic_txt));
+    if topic.len() < 2
+        || negs
+            .iter()
+            .any(|nf| coverage(&topic, &nf.topic) >= 0.6 || coverage(&nf.topic, &topic) >= 0.6)
+    {
+        return None;
+    }
+    cx.fb.own_sentences().find(|f| {
+        f.clauses.iter().all(|c| stance(&f.norm.s[c.clone()]) != Stance::Negate)
+            && coverage(&topic, &f.terms) >= 0.8
+            && f.clauses.iter().any(|c| stance(&f.norm.s[c.clone()]) == Stance::Affirm)
+    })
+}
+
+/// A contradicted policy claim: answer clause `cl` against the merchant's `expected` text.
+fn contradiction(
+    cx: &Ctx,
+    cl: &std::ops::Range<usize>,
+    expected: String,
+    iri: String,
+) -> (Claim, std::ops::Range<usize>) {
+    let r = cx.p.norm.orig(cl);
+    (
+        Claim {
+            kind: ClaimKind::Policy,
+            text: cx_answer_slice(cx, &r),
+            status: ClaimStatus::Contradicted,
+            expected: Some(expected),
+            subject: Some(iri),
+        },
+        r,
+    )
 }
 
 fn cx_answer_slice(cx: &Ctx, r: &std::ops::Range<usize>) -> String {

@@ -2,16 +2,17 @@
 //! a product's participation, evaluated at the question time against the promotions the
 //! answer is about.
 
-use super::candidate::{Candidate, PromoClaim};
+use super::candidate::{Candidate, ClauseScan, PromoClaim, What};
 use super::context::{Ctx, Outcome, clause_text, contradicted, supported, unverifiable};
 use super::facts::FactBase;
 use super::mentions::{Val, mentions, same_value};
-use super::text::{DateMention, coverage, segment, term_set};
+use super::text::{DateMention, Stance, coverage, segment, term_set};
+use crate::pipeline::ClaimKind;
 use crate::store::merchant::PromotionStatus;
 use chrono::{DateTime, Datelike, FixedOffset};
 use std::collections::HashSet;
 
-pub(super) const RUNNING: &[&str] = &[
+const RUNNING: &[&str] = &[
     "正在进行",
     "进行中",
     "正在",
@@ -25,11 +26,11 @@ pub(super) const RUNNING: &[&str] = &[
     "火热",
 ];
 
-pub(super) const ENDED: &[&str] = &["已经结束", "已结束", "结束了", "已截止", "已经截止", "已过期"];
+const ENDED: &[&str] = &["已经结束", "已结束", "结束了", "已截止", "已经截止", "已过期"];
 
-pub(super) const UPCOMING: &[&str] = &["还没开始", "尚未开始", "即将开始", "还未开始", "没开始"];
+const UPCOMING: &[&str] = &["还没开始", "尚未开始", "即将开始", "还未开始", "没开始"];
 
-pub(super) const PARTICIPATE: &[&str] = &["参与", "参加", "也在", "能用", "可以用", "能享", "可享", "享受", "也能"];
+const PARTICIPATE: &[&str] = &["参与", "参加", "也在", "能用", "可以用", "能享", "可享", "享受", "也能"];
 
 /// A promotion with its matching terms.
 #[derive(Debug, Clone)]
@@ -60,6 +61,57 @@ pub(super) fn promo_infos(fb: &FactBase) -> Vec<PromoInfo> {
         });
     }
     promos
+}
+
+/// The promotion state a clause states: upcoming, ended, or running (unless negated).
+pub(super) fn status_candidates(scan: &mut ClauseScan) {
+    let clause = scan.clause;
+    let state = if UPCOMING.iter().any(|w| clause.contains(w)) {
+        Some(PromoClaim::Upcoming)
+    } else if ENDED.iter().any(|w| clause.contains(w)) {
+        Some(PromoClaim::Ended)
+    } else if RUNNING.iter().any(|w| clause.contains(w)) && scan.stance != Stance::Negate {
+        Some(PromoClaim::Running)
+    } else {
+        None
+    };
+    if let Some(state) = state {
+        scan.push(
+            ClaimKind::Promotion,
+            scan.cl.clone(),
+            What::PromoStatus(state),
+            Vec::new(),
+            false,
+        );
+    }
+}
+
+/// Start and end dates written in a clause (a promotion's validity, or a pre-sale ship date).
+pub(super) fn date_candidates(scan: &mut ClauseScan, dates: &[DateMention]) {
+    let cl = scan.cl.clone();
+    for d in dates
+        .iter()
+        .filter(|d| d.range.start >= cl.start && d.range.end <= cl.end)
+    {
+        if d.start || d.end {
+            let subj = scan.subject_at(d.range.start);
+            scan.push(
+                ClaimKind::Promotion,
+                d.range.clone(),
+                What::PromoDate(d.clone()),
+                subj,
+                false,
+            );
+        }
+    }
+}
+
+/// A clause saying its product takes part in a promotion ("也参与", "可享"), unless negated.
+pub(super) fn participation_candidates(scan: &mut ClauseScan) {
+    if scan.stance != Stance::Negate && PARTICIPATE.iter().any(|w| scan.clause.contains(w)) {
+        let subj = scan.subject_at(scan.cl.end);
+        scan.push(ClaimKind::Promotion, scan.cl.clone(), What::Participation, subj, false);
+    }
 }
 
 /// Promotions the given text names (by name or by its 满减/discount), best first.

@@ -1,13 +1,15 @@
 //! Stock claims: 有货 / 现货 / 缺货 phrases and inventory counts, checked against the subject
 //! product's offer.
 
-use super::candidate::{Candidate, StockClaim};
+use super::candidate::{Candidate, ClauseScan, StockClaim, What};
 use super::context::{Ctx, Outcome, contradicted, supported, unverifiable};
+use super::products::ProductIndex;
+use crate::pipeline::ClaimKind;
 use crate::store::merchant::Availability;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::sync::LazyLock;
 
-pub(super) const STOCK_PHRASES: &[(&str, Option<StockClaim>)] = &[
+const STOCK_PHRASES: &[(&str, Option<StockClaim>)] = &[
     ("不缺货", Some(StockClaim::InStock)),
     ("没缺货", Some(StockClaim::InStock)),
     ("缺货的", None),
@@ -42,12 +44,45 @@ pub(super) const STOCK_PHRASES: &[(&str, Option<StockClaim>)] = &[
     ("货源充足", Some(StockClaim::InStock)),
 ];
 
-pub(super) static STOCK_AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
+static STOCK_AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
         .build(STOCK_PHRASES.iter().map(|(p, _)| *p))
         .expect("static automaton")
 });
+
+/// Words before a stock phrase that make it a condition ("如果有货…"), not a claim.
+const CONDITION_WORDS: &[&str] = &["如果", "若", "如"];
+
+/// Stock phrases of a clause (有货 / 现货 / 缺货…) for the product they are about.
+pub(super) fn stock_candidates(scan: &mut ClauseScan, products: &ProductIndex) {
+    let (s, cl, clause) = (scan.s, scan.cl.clone(), scan.clause);
+    for m in STOCK_AC.find_iter(clause) {
+        let Some(state) = STOCK_PHRASES[m.pattern().as_usize()].1 else {
+            continue;
+        };
+        let before: String = clause[..m.start()].chars().rev().take(3).collect();
+        if CONDITION_WORDS
+            .iter()
+            .any(|w| before.contains(&w.chars().rev().collect::<String>()))
+        {
+            continue;
+        }
+        let nr = cl.start + m.start()..cl.start + m.end();
+        let mut subj = scan.subject_at(nr.start);
+        if subj.is_empty() {
+            // "有货的亲，<product>…": the product named later in the sentence.
+            for later in scan.sent.clauses.iter().skip(scan.ci + 1) {
+                let g = products.identify(&s[later.clone()]);
+                if !g.is_empty() {
+                    subj = g;
+                    break;
+                }
+            }
+        }
+        scan.push(ClaimKind::Stock, nr, What::Stock(state), subj, false);
+    }
+}
 
 pub(super) fn check_inventory(cx: &Ctx, c: &Candidate, n: i64) -> Outcome {
     let fb = cx.fb;

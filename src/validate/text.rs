@@ -10,7 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 #[derive(Debug, Clone)]
 pub(super) struct Normed {
     /// The folded text.
-    pub s: String,
+    pub(super) s: String,
     map: Vec<usize>,
     orig_len: usize,
 }
@@ -50,8 +50,8 @@ impl Normed {
 /// A sentence of a folded text with its clauses (byte ranges into the folded text).
 #[derive(Debug, Clone)]
 pub(super) struct Sent {
-    pub range: Range<usize>,
-    pub clauses: Vec<Range<usize>>,
+    pub(super) range: Range<usize>,
+    pub(super) clauses: Vec<Range<usize>>,
 }
 
 fn trim_range(s: &str, r: Range<usize>) -> Option<Range<usize>> {
@@ -219,13 +219,13 @@ pub(super) fn masks(s: &str) -> Vec<Range<usize>> {
 /// A date written in the text (month, day) with its role in a range.
 #[derive(Debug, Clone)]
 pub(super) struct DateMention {
-    pub range: Range<usize>,
-    pub month: u32,
-    pub day: u32,
+    pub(super) range: Range<usize>,
+    pub(super) month: u32,
+    pub(super) day: u32,
     /// Start of a written range, or followed by 起/开始.
-    pub start: bool,
+    pub(super) start: bool,
     /// End of a written range, or followed by 结束/截止 or preceded by 到/至.
-    pub end: bool,
+    pub(super) end: bool,
 }
 
 /// Dates (month/day) written in a folded text.
@@ -341,7 +341,7 @@ const AFF_MARKERS: &[&str] = &[
 
 /// Removes parenthesised exceptions ("（偏远地区除外）"): they restrict a
 /// statement without negating it, and name no condition the statement accepts.
-pub(super) fn strip_exceptions(s: &str) -> String {
+fn strip_exceptions(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(open) = rest.find(['(', '（']) {
@@ -443,7 +443,7 @@ pub(super) fn blank_ranges(s: &str, ranges: &[Range<usize>]) -> String {
 }
 
 /// Removes "未X / 没X / 不X / 非X" spans (a negated condition is no condition).
-pub(super) fn drop_negated(s: &str) -> String {
+fn drop_negated(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::new();
     let mut i = 0;

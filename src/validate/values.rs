@@ -2,12 +2,13 @@
 //! them, fees, thresholds and durations, 满减 amounts, service hours and cut-off times,
 //! and phone numbers.
 
-use super::candidate::Candidate;
+use super::candidate::{Candidate, ClauseScan, What};
 use super::context::{Ctx, Outcome, contradicted, keys_compatible, keys_equal, quoted, supported, unverifiable};
 use super::facts::{FactBase, FactSentence, Scope};
 use super::mentions::{Mention, Val, same_type, same_value};
 use super::promotions::PromoInfo;
-use super::text::{fmt_money, parse_num};
+use super::text::{RE_PHONE, fmt_money, parse_num};
+use crate::pipeline::ClaimKind;
 
 pub(super) fn check_price(cx: &Ctx, promos: &[PromoInfo], c: &Candidate, m: &Mention, v: f64) -> Outcome {
     let fb = cx.fb;
@@ -150,57 +151,15 @@ fn all_money(cx: &Ctx, except: &std::ops::Range<usize>) -> Vec<f64> {
 
 /// Whether an amount is computed from other amounts of the answer (a total, a discount
 /// applied, a 满减 taken off, a quantity multiplied).
-pub(super) fn derived(cx: &Ctx, promos: &[PromoInfo], v: f64, except: &std::ops::Range<usize>) -> bool {
+fn derived(cx: &Ctx, promos: &[PromoInfo], v: f64, except: &std::ops::Range<usize>) -> bool {
     let a = all_money(cx, except);
-    let mut factors: Vec<f64> =
-        cx.p.mentions
-            .iter()
-            .filter_map(|m| if let Val::Discount(f) = m.val { Some(f) } else { None })
-            .collect();
-    if cx.p.norm.s.contains("半价") {
-        factors.push(0.5);
-        factors.push(0.75);
-    }
-    let mut pairs: Vec<(f64, f64)> =
-        cx.p.mentions
-            .iter()
-            .filter_map(|m| {
-                if let Val::Pair { x, y } = m.val {
-                    Some((x, y))
-                } else {
-                    None
-                }
-            })
-            .collect();
-    for pr in promos {
-        for v in &pr.pairs {
-            if let Val::Pair { x, y } = v {
-                pairs.push((*x, *y));
-            }
-        }
-    }
+    let factors = discount_factors(cx);
+    let pairs = deduction_pairs(cx, promos);
     let qty: Vec<f64> = quantities(&cx.p.norm.s)
         .into_iter()
         .chain(quantities(&cx.p.question.s))
         .collect();
-    // Arithmetic needs its words in the sentence: a total (+, =, 共…) or a deduction (减, 省…).
-    let sent =
-        cx.p.sents
-            .iter()
-            .find(|st| st.range.start <= except.start && except.start < st.range.end)
-            .map_or("", |st| &cx.p.norm.s[st.range.clone()]);
-    let total =
-        cx.p.mentions
-            .iter()
-            .any(|m| m.range == *except && m.key.as_deref() == Some("总"));
-    let sum_cue = total
-        || ["+", "=", "合计", "共", "总价", "加起来", "一起", "算下来"]
-            .iter()
-            .any(|w| sent.contains(w));
-    let diff_cue = total
-        || ["减", "优惠", "省", "便宜", "差价", "=", "抵", "券", "扣"]
-            .iter()
-            .any(|w| sent.contains(w));
+    let (sum_cue, diff_cue) = arithmetic_cues(cx, except);
     let close = |x: f64| (x - v).abs() < 0.011;
     for (i, &x) in a.iter().enumerate() {
         if factors.iter().any(|f| (x * f - v).abs() < 0.51) || qty.iter().any(|n| close(x * n)) {
@@ -232,6 +191,67 @@ pub(super) fn derived(cx: &Ctx, promos: &[PromoInfo], v: f64, except: &std::ops:
         }
     }
     false
+}
+
+/// The discount factors of the answer (8折 → 0.8; 半价 → 0.5 or, on the second item, 0.75).
+fn discount_factors(cx: &Ctx) -> Vec<f64> {
+    let mut factors: Vec<f64> =
+        cx.p.mentions
+            .iter()
+            .filter_map(|m| if let Val::Discount(f) = m.val { Some(f) } else { None })
+            .collect();
+    if cx.p.norm.s.contains("半价") {
+        factors.push(0.5);
+        factors.push(0.75);
+    }
+    factors
+}
+
+/// The 满减 pairs (threshold, amount off) of the answer and of the merchant's promotions.
+fn deduction_pairs(cx: &Ctx, promos: &[PromoInfo]) -> Vec<(f64, f64)> {
+    let mut pairs: Vec<(f64, f64)> =
+        cx.p.mentions
+            .iter()
+            .filter_map(|m| {
+                if let Val::Pair { x, y } = m.val {
+                    Some((x, y))
+                } else {
+                    None
+                }
+            })
+            .collect();
+    for pr in promos {
+        for v in &pr.pairs {
+            if let Val::Pair { x, y } = v {
+                pairs.push((*x, *y));
+            }
+        }
+    }
+    pairs
+}
+
+/// Words that let a sentence add amounts up (+, =, 共…).
+const SUM_CUES: &[&str] = &["+", "=", "合计", "共", "总价", "加起来", "一起", "算下来"];
+
+/// Words that let a sentence take an amount off (减, 省…).
+const DIFF_CUES: &[&str] = &["减", "优惠", "省", "便宜", "差价", "=", "抵", "券", "扣"];
+
+/// Whether the sentence of the amount at `except` adds up and whether it deducts (a stated
+/// total does both).
+fn arithmetic_cues(cx: &Ctx, except: &std::ops::Range<usize>) -> (bool, bool) {
+    // Arithmetic needs its words in the sentence: a total (+, =, 共…) or a deduction (减, 省…).
+    let sent =
+        cx.p.sents
+            .iter()
+            .find(|st| st.range.start <= except.start && except.start < st.range.end)
+            .map_or("", |st| &cx.p.norm.s[st.range.clone()]);
+    let total =
+        cx.p.mentions
+            .iter()
+            .any(|m| m.range == *except && m.key.as_deref() == Some("总"));
+    let sum_cue = total || SUM_CUES.iter().any(|w| sent.contains(w));
+    let diff_cue = total || DIFF_CUES.iter().any(|w| sent.contains(w));
+    (sum_cue, diff_cue)
 }
 
 fn quantities(s: &str) -> Vec<f64> {
@@ -384,6 +404,18 @@ pub(super) fn check_range(hours: &[(u32, u32, String)], c: &Candidate, a: u32, b
     match best {
         Some((x, y, iri)) => contradicted(format!("{}-{}", hhmm(*x), hhmm(*y)), Some(iri.clone())),
         None => unverifiable(),
+    }
+}
+
+/// Phone numbers written in a clause (ten digits or more).
+pub(super) fn phone_candidates(scan: &mut ClauseScan) {
+    let (clause, cl_start) = (scan.clause, scan.cl.start);
+    for m in RE_PHONE.find_iter(clause) {
+        let digits: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
+        if digits.len() >= 10 {
+            let nr = cl_start + m.start()..cl_start + m.end();
+            scan.push(ClaimKind::Hours, nr, What::Phone(digits), Vec::new(), false);
+        }
     }
 }
 
