@@ -398,6 +398,7 @@ pub struct Pipeline {
     pub validate: Arc<dyn Validate>,
 }
 
+/// Milliseconds since `t`.
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }

@@ -1,6 +1,6 @@
 //! Product attribute claims: spec values, measures, percentages, ports and attribute
 //! durations (warranty, shelf life, battery), colours and materials, checked against the
-//! subject product's own facts.
+//! subject product's own facts. The colour and material vocabulary is here.
 
 use super::candidate::{Candidate, ClauseScan, What};
 use super::context::{Ctx, Outcome, contradicted, keys_compatible, quoted, supported, unverifiable};
@@ -13,6 +13,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::ops::Range;
 use std::sync::LazyLock;
 
+/// Whether a value describes a product (a measure, spec, percentage, port count, or an
+/// attribute duration such as warranty or shelf life).
 pub(super) fn is_attr_val(m: &Mention) -> bool {
     match &m.val {
         Val::Measure { .. } | Val::Spec { .. } | Val::Pct { .. } | Val::Ports { .. } => true,
@@ -88,16 +90,29 @@ pub(super) fn check_attribute(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
     }
 }
 
+/// Basic colour characters: a colour word (…色) must hold one.
+const BASIC_COLOURS: &str = "红橙黄绿青蓝紫黑白灰粉棕褐金银米杏驼咖卡其藏";
+
+/// Characters that end a colour word going backwards from 色 ("选雾粉色" → 雾粉).
+const COLOUR_STOPS: &[char] = &[
+    '是', '的', '有', '和', '、', '为', '选', '或', '及', '与', '拍', '款', '个', '种', '两', '三', '四',
+];
+
+/// Characters right before 色 that make it no colour (肤色, 显色, 出色, 气色…).
+const NOT_COLOUR_BEFORE: &str = "肤显出气颜本特角脸景音成发染变褪掉串色提";
+
+/// Characters right after 色 that make it no colour (色号, 色差, 色温, 色系…).
+const NOT_COLOUR_AFTER: &str = "号差温系调值卡";
+
+/// Property names that hold a product's colours (besides the ontology's 颜色 concept).
+const COLOUR_PROPERTY_WORDS: &[&str] = &["颜色", "色号"];
+
+/// Colour words of a folded text (range, the word before 色).
 fn colour_tokens(s: &str) -> Vec<(Range<usize>, String)> {
-    const BASIC: &str = "红橙黄绿青蓝紫黑白灰粉棕褐金银米杏驼咖卡其藏";
-    const STOP: &[char] = &[
-        '是', '的', '有', '和', '、', '为', '选', '或', '及', '与', '拍', '款', '个', '种', '两', '三', '四',
-    ];
-    const NOT_COLOUR_BEFORE: &str = "肤显出气颜本特角脸景音成发染变褪掉串色提";
     let mut out = Vec::new();
     for (i, _) in s.match_indices('色') {
         let after = next_char(s, i + '色'.len_utf8());
-        if after.is_some_and(|c| "号差温系调值卡".contains(c)) {
+        if after.is_some_and(|c| NOT_COLOUR_AFTER.contains(c)) {
             continue;
         }
         let before: Vec<(usize, char)> = s[..i]
@@ -108,7 +123,7 @@ fn colour_tokens(s: &str) -> Vec<(Range<usize>, String)> {
             .collect();
         let mut start = i;
         for (b, c) in &before {
-            if STOP.contains(c) {
+            if COLOUR_STOPS.contains(c) {
                 break;
             }
             start = *b;
@@ -117,7 +132,7 @@ fn colour_tokens(s: &str) -> Vec<(Range<usize>, String)> {
         if core.is_empty() || core.chars().last().is_some_and(|c| NOT_COLOUR_BEFORE.contains(c)) {
             continue;
         }
-        if !core.chars().any(|c| BASIC.contains(c)) {
+        if !core.chars().any(|c| BASIC_COLOURS.contains(c)) {
             continue;
         }
         out.push((start..i + '色'.len_utf8(), core.to_string()));
@@ -140,8 +155,9 @@ pub(super) fn colour_candidates(scan: &mut ClauseScan) {
     }
 }
 
+/// A colour named for a product must be in its name, properties or description, or be made
+/// of basic colours its colour properties list.
 pub(super) fn check_colour(cx: &Ctx, c: &Candidate, core: &str) -> Outcome {
-    const BASIC: &str = "红橙黄绿青蓝紫黑白灰粉棕褐金银米杏驼咖卡其藏";
     let fb = cx.fb;
     let mut contra = 0;
     let mut expected = None;
@@ -150,7 +166,7 @@ pub(super) fn check_colour(cx: &Ctx, c: &Candidate, core: &str) -> Outcome {
         let colour_props: Vec<&String> = prod
             .properties
             .iter()
-            .filter(|(n, _)| fb.lex.concept_of(n) == "颜色" || n.contains("颜色") || n.contains("色号"))
+            .filter(|(n, _)| fb.lex.concept_of(n) == "颜色" || COLOUR_PROPERTY_WORDS.iter().any(|w| n.contains(w)))
             .map(|(_, v)| v)
             .collect();
         let mut text = crate::text::fold(&prod.name);
@@ -158,7 +174,7 @@ pub(super) fn check_colour(cx: &Ctx, c: &Candidate, core: &str) -> Outcome {
             text.push_str(&crate::text::fold(v));
         }
         text.push_str(&crate::text::fold(prod.description.as_deref().unwrap_or("")));
-        let basics: Vec<char> = core.chars().filter(|ch| BASIC.contains(*ch)).collect();
+        let basics: Vec<char> = core.chars().filter(|ch| BASIC_COLOURS.contains(*ch)).collect();
         let colour_text: String = colour_props.iter().map(|v| crate::text::fold(v)).collect();
         if text.contains(core) || (!basics.is_empty() && basics.iter().all(|b| colour_text.contains(*b))) {
             return supported(Some(prod.iri.clone()));
@@ -229,6 +245,7 @@ const MATERIALS: &[(&str, &str)] = &[
     ("竹", "竹"),
 ];
 
+/// Leftmost-longest matcher over [`MATERIALS`].
 static MATERIAL_AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
@@ -283,6 +300,9 @@ fn material_listed(material: &str, text: &str) -> bool {
         })
 }
 
+/// Property names that list a product's materials (besides the ontology's 材质 concept).
+const MATERIAL_PROPERTY_WORDS: &[&str] = &["材质", "面料", "成分", "填充"];
+
 /// A material named for a product must be one its facts list (where they list any).
 pub(super) fn check_material(cx: &Ctx, c: &Candidate, material: &str, pure: bool) -> Outcome {
     let fb = cx.fb;
@@ -300,11 +320,7 @@ pub(super) fn check_material(cx: &Ctx, c: &Candidate, material: &str, pure: bool
             .iter()
             .filter(|(n, v)| {
                 let concept = fb.lex.concept_of(n);
-                (concept == "材质"
-                    || n.contains("材质")
-                    || n.contains("面料")
-                    || n.contains("成分")
-                    || n.contains("填充"))
+                (concept == "材质" || MATERIAL_PROPERTY_WORDS.iter().any(|w| n.contains(w)))
                     && !materials_in(&crate::text::fold(v)).is_empty()
             })
             .map(|(_, v)| v)

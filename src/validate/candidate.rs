@@ -1,5 +1,6 @@
 //! What an answer claims, before checking: a [`Candidate`] (kind, text, location, subject
-//! products) with its typed content ([`What`]), and the parsed answer ([`Parsed`]).
+//! products) with its typed content ([`What`]), the parsed answer ([`Parsed`]), and the
+//! clause being scanned ([`ClauseScan`]), to which each claim family adds its candidates.
 
 use super::mentions::Mention;
 use super::text::{DateMention, Normed, Sent, Stance};
@@ -20,39 +21,47 @@ pub(super) enum StockClaim {
 /// Promotion state claimed in an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum PromoClaim {
+    /// The promotion is on.
     Running,
+    /// The promotion is over.
     Ended,
+    /// The promotion has not started.
     Upcoming,
 }
 
 /// Who pays return shipping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Payer {
+    /// The buyer pays.
     Buyer,
+    /// The shop pays.
     Shop,
+    /// Return-shipping insurance (运费险) pays.
     Insurance,
 }
 
 /// The typed content of a claim candidate.
 #[derive(Debug, Clone)]
 pub(super) enum What {
+    /// A typed value (price, fee, days, attribute value, hours, inventory…).
     Value(Mention),
+    /// A stock state.
     Stock(StockClaim),
-    Courier {
-        concept: usize,
-        default: bool,
-    },
+    /// A courier company (index of its concept), `default` when called the shop's default.
+    Courier { concept: usize, default: bool },
+    /// A colour word (the characters before 色).
     Colour(String),
     /// A material (canonical name, see [`materials_in`]); `pure` when written 纯X/全X.
-    Material {
-        name: &'static str,
-        pure: bool,
-    },
+    Material { name: &'static str, pure: bool },
+    /// A promotion state.
     PromoStatus(PromoClaim),
+    /// A start or end date (a promotion's, or a pre-sale ship date).
     PromoDate(DateMention),
     /// A phone number (digits only).
     Phone(String),
+    /// The product takes part in a promotion.
     Participation,
+    /// Who pays return shipping.
     Payer(Payer),
 }
 
@@ -65,8 +74,11 @@ pub struct Candidate {
     pub text: String,
     /// Byte range in the original answer.
     pub range: Range<usize>,
+    /// Sentence index.
     pub(super) sentence: usize,
+    /// Clause index within the sentence.
     pub(super) clause: usize,
+    /// What is claimed.
     pub(super) what: What,
     /// Products the claim is about (indices into `MerchantFacts::products`).
     pub subjects: Vec<usize>,
@@ -77,15 +89,21 @@ pub struct Candidate {
 /// An answer parsed for checking: folded text, sentences, clause stances, candidates.
 #[derive(Debug, Clone)]
 pub(super) struct Parsed {
+    /// The folded answer.
     pub(super) norm: Normed,
+    /// Its sentences and clauses.
     pub(super) sents: Vec<Sent>,
     /// (sentence, clause) → stance.
     pub(super) stances: Vec<Vec<Stance>>,
+    /// Its value mentions.
     pub(super) mentions: Vec<Mention>,
+    /// Its claim candidates, in answer order.
     pub(super) candidates: Vec<Candidate>,
     /// Products identified anywhere in the answer (in order, deduplicated).
     pub(super) answer_products: Vec<usize>,
+    /// The folded question.
     pub(super) question: Normed,
+    /// Products the question names.
     pub(super) question_products: Vec<usize>,
 }
 

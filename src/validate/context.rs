@@ -1,5 +1,5 @@
 //! One parsed answer against one fact base ([`Ctx`]): the alignment terms of its clauses,
-//! and the outcome of a check ([`Outcome`]).
+//! quoted merchant sentences ([`quoted`]), and the outcome of a check ([`Outcome`]).
 
 use super::candidate::{Candidate, Parsed};
 use super::facts::{FactBase, FactSentence, Scope};
@@ -9,14 +9,21 @@ use crate::pipeline::ClaimStatus;
 use chrono::{DateTime, FixedOffset};
 use std::collections::HashSet;
 
+/// One parsed answer being checked against one fact base.
 pub(super) struct Ctx<'p, 'f> {
+    /// The merchant's facts.
     pub(super) fb: &'p FactBase<'f>,
+    /// The parsed answer.
     pub(super) p: &'p Parsed,
+    /// The question as asked.
     pub(super) question: &'p str,
+    /// The question time.
     pub(super) at: DateTime<FixedOffset>,
     /// Per sentence, per clause: alignment terms.
     clause_terms: Vec<Vec<HashSet<String>>>,
+    /// Per sentence: alignment terms of all its clauses.
     sent_terms: Vec<HashSet<String>>,
+    /// The answer as written.
     pub(super) p_answer: &'p str,
 }
 
@@ -57,6 +64,8 @@ impl<'p, 'f> Ctx<'p, 'f> {
 }
 
 impl Ctx<'_, '_> {
+    /// How well fact sentence `f` aligns with the claim's clause: its terms shared with the
+    /// clause, plus half of those shared with the rest of the sentence.
     pub(super) fn align(&self, c: &Candidate, f: &FactSentence) -> f64 {
         let ct = &self.clause_terms[c.sentence][c.clause];
         let st = &self.sent_terms[c.sentence];
@@ -66,24 +75,30 @@ impl Ctx<'_, '_> {
     }
 }
 
+/// The outcome of a check: status, the merchant's value when contradicted, the fact IRI.
 pub(super) type Outcome = (ClaimStatus, Option<String>, Option<String>);
 
+/// The claim holds (by the fact at `iri`, if one).
 pub(super) fn supported(iri: Option<String>) -> Outcome {
     (ClaimStatus::Supported, None, iri)
 }
 
+/// Nothing in the facts decides the claim.
 pub(super) fn unverifiable() -> Outcome {
     (ClaimStatus::Unverifiable, None, None)
 }
 
+/// The facts hold `expected` instead.
 pub(super) fn contradicted(expected: String, iri: Option<String>) -> Outcome {
     (ClaimStatus::Contradicted, Some(expected), iri)
 }
 
+/// Both values are keyed, with the same key.
 pub(super) fn keys_equal(a: &Option<String>, b: &Option<String>) -> bool {
     matches!((a, b), (Some(x), Some(y)) if x == y)
 }
 
+/// The keys do not differ (equal, or one is missing).
 pub(super) fn keys_compatible(a: &Option<String>, b: &Option<String>) -> bool {
     match (a, b) {
         (Some(x), Some(y)) => x == y,
@@ -118,6 +133,7 @@ pub(super) fn quoted(cx: &Ctx, c: &Candidate, m: &Mention) -> Option<String> {
         .map(|f| f.iri.clone())
 }
 
+/// The folded text of clause `ci` of sentence `si`.
 pub(super) fn clause_text<'a>(cx: &'a Ctx, si: usize, ci: usize) -> &'a str {
     &cx.p.norm.s[cx.p.sents[si].clauses[ci].clone()]
 }

@@ -1,5 +1,7 @@
 //! Answer parsing: every checkable statement in an answer text (template or LLM output),
-//! typed and located, with the product(s) it is about.
+//! typed and located, with the product(s) it is about. Subjects are tracked here (product
+//! pieces per clause, carried across clauses); each claim family finds its own candidates
+//! in a clause ([`clause_candidates`]).
 //!
 //! Nothing here knows a merchant by name: products are recognised by term overlap with the
 //! merchant's own product names and SKUs, attribute keys come from the ontology's attribute
@@ -46,12 +48,14 @@ const LIST_SEPARATORS: &str = "、和与及+=/()（）";
 
 /// Numbers the shopper wrote: amounts and counts, and durations in their own unit.
 struct QuestionValues {
+    /// Numbers (amounts, counts, duration counts).
     numbers: Vec<f64>,
     /// Durations (签收3天了), in hours.
     durs: Vec<f64>,
 }
 
 impl QuestionValues {
+    /// The values of a folded question.
     fn new(q: &str) -> Self {
         QuestionValues {
             numbers: question_numbers(q),
@@ -228,14 +232,23 @@ fn value_candidates(scan: &mut ClauseScan, cl_ments: &[&Mention], products: &Pro
 
 /// What the whole answer provides to each clause's candidates.
 struct AnswerScan<'a> {
+    /// The folded answer.
     norm: &'a Normed,
+    /// The answer as written.
     answer: &'a str,
+    /// The attribute and courier labels.
     lex: &'a Lexicon,
+    /// The product index.
     products: &'a ProductIndex,
+    /// Value mentions of the answer.
     mentions: &'a [Mention],
+    /// (sentence, clause) → stance.
     stances: &'a [Vec<Stance>],
+    /// Dates of the answer.
     dates: Vec<DateMention>,
+    /// Courier mentions of the answer (range, concept).
     couriers: Vec<(Range<usize>, usize)>,
+    /// The shopper's own numbers.
     question: QuestionValues,
 }
 

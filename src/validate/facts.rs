@@ -25,12 +25,17 @@ pub(super) enum Scope {
 /// One sentence of the merchant's knowledge with its values.
 #[derive(Debug, Clone)]
 pub(super) struct FactSentence {
+    /// The sentence as written.
     pub(super) orig: String,
+    /// The sentence folded.
     pub(super) norm: Normed,
     /// Alignment terms (values blanked, verbs canonical), plus context terms (FAQ question).
     pub(super) terms: HashSet<String>,
+    /// Its values.
     pub(super) mentions: Vec<Mention>,
+    /// Where it applies.
     pub(super) scope: Scope,
+    /// IRI of the subject it was read from.
     pub(super) iri: String,
     /// Clauses (folded byte ranges).
     pub(super) clauses: Vec<std::ops::Range<usize>>,
@@ -43,10 +48,12 @@ pub(super) struct FactSentence {
 }
 
 impl FactSentence {
+    /// A value of this sentence as originally written.
     pub(super) fn raw(&self, m: &Mention) -> String {
         self.orig.get(self.norm.orig(&m.range)).unwrap_or(&m.raw).to_string()
     }
 
+    /// The one product this sentence is about, if it is about exactly one.
     pub(super) fn single_product(&self) -> Option<usize> {
         match &self.scope {
             Scope::Own(p) => Some(*p),
@@ -58,15 +65,20 @@ impl FactSentence {
 
 /// The merchant's knowledge prepared for checking.
 pub(super) struct FactBase<'a> {
+    /// The merchant's facts.
     pub(super) facts: std::borrow::Cow<'a, MerchantFacts>,
+    /// Attribute and courier labels.
     pub(super) lex: Lexicon,
+    /// The product index.
     pub(super) products: ProductIndex,
+    /// Every sentence of the merchant's knowledge.
     pub(super) sentences: Vec<FactSentence>,
     /// Terms of the merchant's product names.
     pub(super) product_terms: HashSet<String>,
 }
 
 impl<'a> FactBase<'a> {
+    /// Reads the merchant's facts into sentences, with the ontology's attribute and courier labels.
     pub(super) fn new(facts: std::borrow::Cow<'a, MerchantFacts>, ontology: &Ontology) -> Self {
         let lex = Lexicon::new(&facts, ontology);
         let products = ProductIndex::new(&facts);
@@ -86,6 +98,8 @@ impl<'a> FactBase<'a> {
         fb
     }
 
+    /// Adds the sentences of `text` (a shop-wide text is tagged with the products it names;
+    /// `context`, e.g. an FAQ question, adds alignment terms).
     fn add(&mut self, text: &str, scope: Scope, iri: &str, context: Option<&str>) {
         let tagged = |fb: &Self, s: &str| -> Scope {
             match &scope {
@@ -238,6 +252,7 @@ impl<'a> FactBase<'a> {
         }
     }
 
+    /// The merchant's own sentences (the general layer left out).
     pub(super) fn own_sentences(&self) -> impl Iterator<Item = &FactSentence> {
         self.sentences.iter().filter(|f| f.scope != Scope::General)
     }
@@ -247,6 +262,7 @@ impl<'a> FactBase<'a> {
         self.facts.products.get(p)?.offer.as_ref()?.price
     }
 
+    /// The IRI of product `p`'s offer (else of the product).
     pub(super) fn offer_iri(&self, p: usize) -> Option<String> {
         let prod = self.facts.products.get(p)?;
         Some(prod.offer.as_ref().map_or_else(|| prod.iri.clone(), |o| o.iri.clone()))

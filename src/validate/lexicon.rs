@@ -26,6 +26,7 @@ pub(super) struct Lexicon {
     attr_labels: Vec<(String, String)>,
     /// Courier labels (folded) → courier concept index.
     courier_labels: Vec<(String, usize)>,
+    /// Matcher over `courier_labels`.
     courier_ac: Option<AhoCorasick>,
     /// Attribute labels that occur in no product name: text after one describes the
     /// product, it does not name another one ("材质<另一商品名里的词>").
@@ -33,6 +34,8 @@ pub(super) struct Lexicon {
 }
 
 impl Lexicon {
+    /// Attribute labels from the ontology's concepts and the merchant's property names, courier
+    /// labels from the ontology (or [`FALLBACK_COURIERS`]).
     pub(super) fn new(facts: &MerchantFacts, ontology: &Ontology) -> Self {
         let mut attr: Vec<(String, String)> = Vec::new();
         for c in &ontology.attributes {

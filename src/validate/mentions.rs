@@ -38,8 +38,11 @@ pub(super) enum Val {
 /// A value mention with its location (folded-text bytes) and the key word it belongs to.
 #[derive(Debug, Clone)]
 pub(super) struct Mention {
+    /// The value.
     pub(super) val: Val,
+    /// Folded-text byte range.
     pub(super) range: Range<usize>,
+    /// As written (folded).
     pub(super) raw: String,
     /// The key the value belongs to: 运费, 差价, 满, 包邮, 价… for money; an event (ship,
     /// refund…) or attribute (warranty…) for durations; an attribute concept for measures.
@@ -125,6 +128,7 @@ pub(super) fn dur_hours(unit: &str) -> f64 {
     }
 }
 
+/// The canonical (lower-case ASCII) name of a measure unit.
 fn canon_unit(u: &str) -> &'static str {
     match u {
         "mah" | "毫安" => "mah",
@@ -223,10 +227,13 @@ pub(super) fn is_attr_dur_key(k: &str) -> bool {
     matches!(k, "warranty" | "shelf" | "battery")
 }
 
+/// Shopper body measures: a value after one is the shopper's, not a claim.
 const BODY_WORDS: &[&str] = &[
     "身高", "体重", "腰围", "胸围", "臀围", "肩宽", "脚长", "头围", "年龄", "腿长",
 ];
 
+/// The vocabulary key whose word ends nearest before `pos` (longest on ties), and its
+/// distance in bytes.
 fn nearest_before(clause: &str, pos: usize, vocab: &[(&str, &'static str)]) -> Option<(&'static str, usize)> {
     let hay = &clause[..pos];
     let mut best: Option<(&'static str, usize, usize)> = None; // key, end, len
@@ -245,6 +252,8 @@ fn nearest_before(clause: &str, pos: usize, vocab: &[(&str, &'static str)]) -> O
     best.map(|(k, end, _)| (k, pos - end))
 }
 
+/// The vocabulary key whose word starts nearest after `pos` (longest on ties), and its
+/// distance in bytes.
 fn nearest_after(clause: &str, pos: usize, vocab: &[(&str, &'static str)]) -> Option<(&'static str, usize)> {
     let hay = &clause[pos..];
     let mut best: Option<(&'static str, usize, usize)> = None;
@@ -262,6 +271,7 @@ fn nearest_after(clause: &str, pos: usize, vocab: &[(&str, &'static str)]) -> Op
     best.map(|(k, i, _)| (k, i))
 }
 
+/// The clause holding folded offset `pos`.
 fn clause_of(clauses: &[Range<usize>], pos: usize) -> Range<usize> {
     clauses
         .iter()
@@ -273,13 +283,16 @@ fn clause_of(clauses: &[Range<usize>], pos: usize) -> Range<usize> {
 /// The value mentions of a text as the patterns find them: what one pattern takes, a later
 /// one cannot take again, so [`PASSES`] run in a fixed order.
 struct Scan<'s> {
+    /// The folded text.
     s: &'s str,
     /// Ranges taken so far (masked spans first).
     taken: Vec<Range<usize>>,
+    /// Values found so far.
     out: Vec<Mention>,
 }
 
 impl<'s> Scan<'s> {
+    /// A scan of `s` with its masked spans already taken.
     fn new(s: &'s str) -> Self {
         Scan {
             s,
@@ -611,6 +624,9 @@ fn money(sc: &mut Scan) {
     }
 }
 
+/// Words after a number with `g` that make it a network generation (5G全网通), not grams.
+const NETWORK_WORDS: &[&str] = &["全网", "网络", "信号", "通话", "视频", "手机", "双卡", "基站"];
+
 /// Physical measures with a unit (`5000mAh`, `50ml`, `1600W`).
 fn measures(sc: &mut Scan) {
     let s = sc.s;
@@ -631,10 +647,7 @@ fn measures(sc: &mut Scan) {
         }
         if unit_raw == "g" {
             let after: String = s[r.end..].chars().take(3).collect();
-            if ["全网", "网络", "信号", "通话", "视频", "手机", "双卡", "基站"]
-                .iter()
-                .any(|w| after.starts_with(w))
-            {
+            if NETWORK_WORDS.iter().any(|w| after.starts_with(w)) {
                 continue;
             }
         }
@@ -719,13 +732,14 @@ fn assign_keys(out: &mut [Mention], s: &str, clauses: &[Range<usize>], lex: &Lex
     }
 }
 
+/// Words right after an amount that make it a coupon's value (20元无门槛, 10元优惠券).
+const COUPON_WORDS: &[&str] = &["无门槛", "优惠券", "券", "店铺券"];
+
+/// The key of an amount: a fee word right after it, else the nearest money key before it
+/// (满 only when it touches the number: a threshold, then 包邮 or 免息 when they follow).
 fn money_key(clause: &str, pos: usize, end: usize) -> Option<String> {
     let after: String = clause[end..].chars().take(5).collect();
-    if after.starts_with("无门槛")
-        || after.starts_with("优惠券")
-        || after.starts_with("券")
-        || after.starts_with("店铺券")
-    {
+    if COUPON_WORDS.iter().any(|w| after.starts_with(w)) {
         return Some("券".to_string());
     }
     let after = after.trim_start_matches(['的', ' ']);
@@ -762,8 +776,11 @@ fn money_key(clause: &str, pos: usize, end: usize) -> Option<String> {
     Some(k.to_string())
 }
 
+/// Characters that end a percentage's component name (60%棉和40%涤纶).
+const PCT_NAME_STOPS: &[char] = &['的', '和', '及', '与', '或', '是', '为', '在', '、', '加', '含', '有'];
+
+/// The component a percentage is of: the CJK word after it (60%棉), else before it (棉60%).
 fn pct_name(s: &str, r: Range<usize>) -> String {
-    const STOPS: &[char] = &['的', '和', '及', '与', '或', '是', '为', '在', '、', '加', '含', '有'];
     let after: String = s[r.end..]
         .chars()
         .take_while(|c| crate::text::is_cjk(*c))
@@ -772,7 +789,7 @@ fn pct_name(s: &str, r: Range<usize>) -> String {
     let cut = |x: &str| -> String {
         let mut out = String::new();
         for (i, c) in x.chars().enumerate() {
-            if i > 0 && STOPS.contains(&c) {
+            if i > 0 && PCT_NAME_STOPS.contains(&c) {
                 break;
             }
             if x[x.char_indices().nth(i).map_or(0, |(b, _)| b)..].starts_with("搭配") {
@@ -793,7 +810,7 @@ fn pct_name(s: &str, r: Range<usize>) -> String {
         .collect();
     let mut b: Vec<char> = Vec::new();
     for c in before {
-        if STOPS.contains(&c) {
+        if PCT_NAME_STOPS.contains(&c) {
             break;
         }
         b.push(c);
@@ -874,6 +891,7 @@ pub(super) fn same_type(a: &Val, b: &Val) -> bool {
     }
 }
 
+/// Clause `cl` of `s` with its value mentions blanked.
 pub(super) fn blank_mentions(s: &str, cl: &std::ops::Range<usize>, ments: &[Mention]) -> String {
     let rs: Vec<std::ops::Range<usize>> = ments
         .iter()

@@ -1,5 +1,7 @@
 //! Policy claims: polarity (the answer allows what a merchant clause refuses, or refuses
-//! what the merchant offers), who pays return shipping, and courier companies.
+//! what the merchant offers), who pays return shipping, and courier companies; with what
+//! each reads from the fact base once ([`NegFact`], [`PayerFacts`], [`CourierFacts`]) and
+//! its vocabulary.
 
 use super::candidate::{ClauseScan, Parsed, Payer, What};
 use super::context::{Ctx, Outcome, contradicted, supported, unverifiable};
@@ -9,6 +11,7 @@ use super::text::{Normed, Stance, blank_ranges, canon, cond_terms, coverage, neg
 use crate::pipeline::{Claim, ClaimKind, ClaimStatus};
 use std::collections::HashSet;
 
+/// Who a payer word names (followed by a [`PAY_VERBS`] verb).
 const PAYER_WORDS: &[(&str, Payer)] = &[
     ("运费险", Payer::Insurance),
     ("您", Payer::Buyer),
@@ -24,16 +27,24 @@ const PAYER_WORDS: &[(&str, Payer)] = &[
     ("我们", Payer::Shop),
 ];
 
+/// Verbs of paying.
 const PAY_VERBS: &[&str] = &["承担", "负责", "支付", "自理", "自付", "赔付", "出"];
+
+/// Words that make a 运费 clause about returns.
+const RETURN_WORDS: &[&str] = &["退货", "退换", "寄回", "无理由"];
+
+/// Faults that are the shop's in any case (besides 质量 not preceded by 非).
+const SHOP_FAULT_WORDS: &[&str] = &["错发", "漏发", "破损"];
+
+/// Phrases that put return shipping on the buyer without naming them ("需自行承担").
+const BUYER_PAYS: &[&str] = &["需承担", "需要承担", "要承担", "需自行承担", "需自付"];
 
 /// Who pays return shipping, as stated in a folded clause (with its sentence for context).
 fn payer_in(clause: &str, sentence: &str) -> Option<Payer> {
     if !clause.contains("运费") {
         return None;
     }
-    let returnish = ["退货", "退换", "寄回", "无理由"]
-        .iter()
-        .any(|w| clause.contains(w) || sentence.contains(w));
+    let returnish = RETURN_WORDS.iter().any(|w| clause.contains(w) || sentence.contains(w));
     if !returnish {
         return None;
     }
@@ -41,7 +52,7 @@ fn payer_in(clause: &str, sentence: &str) -> Option<Payer> {
     let quality = sentence
         .match_indices("质量")
         .any(|(i, _)| !sentence[..i].ends_with('非'))
-        || ["错发", "漏发", "破损"].iter().any(|w| sentence.contains(w));
+        || SHOP_FAULT_WORDS.iter().any(|w| sentence.contains(w));
     if quality {
         return None;
     }
@@ -59,10 +70,7 @@ fn payer_in(clause: &str, sentence: &str) -> Option<Payer> {
             from = at;
         }
     }
-    if ["需承担", "需要承担", "要承担", "需自行承担", "需自付"]
-        .iter()
-        .any(|w| clause.contains(w))
-    {
+    if BUYER_PAYS.iter().any(|w| clause.contains(w)) {
         return Some(Payer::Buyer);
     }
     None
@@ -78,13 +86,16 @@ pub(super) fn payer_candidates(scan: &mut ClauseScan) {
 /// Who pays return shipping according to the merchant: stated in its own texts, or else
 /// read from the structured return fees of its policies.
 pub(super) struct PayerFacts {
+    /// Who pays, by the merchant.
     set: HashSet<Payer>,
+    /// IRI of the fact that says so.
     iri: Option<String>,
     /// The fact clause stating who pays return shipping (the expected text).
     text: Option<String>,
 }
 
 impl PayerFacts {
+    /// Payers stated in the merchant's own clauses, else from its policies' return fees.
     pub(super) fn new(fb: &FactBase) -> Self {
         let mut set = HashSet::new();
         let mut iri = None;
@@ -118,6 +129,7 @@ impl PayerFacts {
     }
 }
 
+/// Who pays return shipping must be who the merchant says pays it.
 pub(super) fn check_payer(payers: &PayerFacts, payer: Payer) -> Outcome {
     if payers.set.is_empty() {
         return unverifiable();
@@ -128,15 +140,23 @@ pub(super) fn check_payer(payers: &PayerFacts, payer: Payer) -> Outcome {
     contradicted(payers.text.clone().unwrap_or_default(), payers.iri.clone())
 }
 
+/// Suffixes a courier name is written with in the merchant's texts ("顺丰速运").
+const FACT_COURIER_SUFFIXES: &[&str] = &["快递", "速运"];
+
 /// The courier companies the merchant names, the ones it ships with by default, and each
 /// as written in its texts.
 pub(super) struct CourierFacts {
+    /// Every courier the merchant names.
     all: HashSet<usize>,
+    /// Its default couriers.
     default: HashSet<usize>,
+    /// Each courier as written (concept, text).
     text: Vec<(usize, String)>,
 }
 
 impl CourierFacts {
+    /// Couriers named in the shipping settings (all defaults) and in the merchant's texts (default
+    /// after 默认).
     pub(super) fn new(fb: &FactBase) -> Self {
         let mut all = HashSet::new();
         let mut default = HashSet::new();
@@ -164,7 +184,7 @@ impl CourierFacts {
                     default.insert(c);
                 }
                 let mut end = r.end;
-                for suf in ["快递", "速运"] {
+                for suf in FACT_COURIER_SUFFIXES {
                     if f.norm.s[end..].starts_with(suf) {
                         end += suf.len();
                         break;
@@ -217,6 +237,7 @@ pub(super) fn courier_candidates(scan: &mut ClauseScan, couriers: &[(std::ops::R
     }
 }
 
+/// A courier named must be one the merchant uses; one called the default, its default.
 pub(super) fn check_courier(cx: &Ctx, couriers: &CourierFacts, concept: usize, default: bool) -> Outcome {
     let fb = cx.fb;
     if couriers.all.is_empty() {
@@ -241,6 +262,7 @@ pub(super) fn check_courier(cx: &Ctx, couriers: &CourierFacts, concept: usize, d
     supported(None)
 }
 
+/// Terms that are no condition of a policy statement (shop and order words, bigram debris).
 const STOP_TERMS: &[&str] = &[
     "本店", "店铺", "商品", "订单", "的订", "单的", "全店", "我们", "可以", "支持", "如有", "请在",
 ];
@@ -248,9 +270,13 @@ const STOP_TERMS: &[&str] = &[
 /// A negated fact clause: "<cond> 不支持 <topic>".
 #[derive(Debug, Clone)]
 pub(super) struct NegFact {
+    /// Terms of what is refused.
     topic: HashSet<String>,
+    /// Condition terms not also in a positive statement on the same topic.
     distinctive: HashSet<String>,
+    /// The clause as written.
     text: String,
+    /// IRI of the fact.
     iri: String,
     /// Products the statement is about (empty: shop-wide).
     products: Vec<usize>,
@@ -312,12 +338,15 @@ pub(super) fn neg_facts(fb: &FactBase) -> Vec<NegFact> {
     negs
 }
 
+/// Sentence-final particles and punctuation trimmed off a topic.
+const PARTICLES: &str = "哦呢啦哈的了亲呀吧嘛~!。 ";
+
+/// A topic without its trailing particles and punctuation.
 fn strip_particles(s: &str) -> &str {
-    s.trim_end_matches(|c: char| {
-        "哦呢啦哈的了亲呀吧嘛~!。 ".contains(c) || !c.is_alphanumeric() && !crate::text::is_cjk(c)
-    })
+    s.trim_end_matches(|c: char| PARTICLES.contains(c) || !c.is_alphanumeric() && !crate::text::is_cjk(c))
 }
 
+/// `topic` (at `offset` in its sentence) with the sentence's value mentions blanked.
 fn blank_values(topic: &str, ments: &[Mention], offset: usize) -> String {
     let rs: Vec<std::ops::Range<usize>> = ments
         .iter()
@@ -327,6 +356,7 @@ fn blank_values(topic: &str, ments: &[Mention], offset: usize) -> String {
     blank_ranges(topic, &rs)
 }
 
+/// A short first clause with one of these is a bare yes ("可以的亲").
 const BARE_OPENERS: &[&str] = &[
     "可以",
     "能的",
@@ -475,6 +505,7 @@ fn contradiction(
     )
 }
 
+/// The answer text at original byte range `r`.
 fn cx_answer_slice(cx: &Ctx, r: &std::ops::Range<usize>) -> String {
     cx.p_answer.get(r.clone()).unwrap_or("").to_string()
 }

@@ -9,10 +9,15 @@ use std::ops::Range;
 /// Term index over the merchant's product names and SKUs.
 #[derive(Debug, Clone, Default)]
 pub(super) struct ProductIndex {
+    /// Per product: name terms.
     names: Vec<Vec<String>>,
+    /// Per product: folded name.
     folded: Vec<String>,
+    /// Term weight (rarer is heavier).
     weight: HashMap<String, f64>,
+    /// Term → number of products whose name has it.
     df: HashMap<String, usize>,
+    /// Per product: total weight of its name terms.
     total: Vec<f64>,
     /// Name term → products whose name has it (so a text is scored against the products it
     /// shares a term with, not against the whole catalogue).
@@ -28,6 +33,8 @@ pub(super) const STRONG_MATCH: f64 = 0.45;
 
 re!(RE_NUM_UNIT_WORD, r"^(\d+)[a-z]+$");
 
+/// The matching terms of a product name: percentages left out, the number of a
+/// number-unit word (`5000mah` → `5000`) added.
 fn name_terms(name: &str) -> Vec<String> {
     let masked = RE_PCT_NUM.replace_all(name, " ");
     let mut t = crate::text::terms(&masked);
@@ -50,6 +57,7 @@ fn name_terms(name: &str) -> Vec<String> {
 }
 
 impl ProductIndex {
+    /// Indexes the merchant's product names (terms weighted by rarity) and SKUs.
     pub(super) fn new(facts: &MerchantFacts) -> Self {
         let names: Vec<Vec<String>> = facts.products.iter().map(|p| name_terms(&p.name)).collect();
         let mut df: HashMap<String, usize> = HashMap::new();

@@ -1,6 +1,6 @@
 //! Promotion claims: running / ended / upcoming, start and end dates, pre-sale ship dates,
 //! a product's participation, evaluated at the question time against the promotions the
-//! answer is about.
+//! answer is about. The promotion state and participation vocabulary is here.
 
 use super::candidate::{Candidate, ClauseScan, PromoClaim, What};
 use super::context::{Ctx, Outcome, clause_text, contradicted, supported, unverifiable};
@@ -12,6 +12,7 @@ use crate::store::merchant::PromotionStatus;
 use chrono::{DateTime, Datelike, FixedOffset};
 use std::collections::HashSet;
 
+/// Words saying a promotion is on.
 const RUNNING: &[&str] = &[
     "正在进行",
     "进行中",
@@ -26,18 +27,25 @@ const RUNNING: &[&str] = &[
     "火热",
 ];
 
+/// Words saying a promotion is over.
 const ENDED: &[&str] = &["已经结束", "已结束", "结束了", "已截止", "已经截止", "已过期"];
 
+/// Words saying a promotion has not started.
 const UPCOMING: &[&str] = &["还没开始", "尚未开始", "即将开始", "还未开始", "没开始"];
 
+/// Words saying a product takes part in a promotion.
 const PARTICIPATE: &[&str] = &["参与", "参加", "也在", "能用", "可以用", "能享", "可享", "享受", "也能"];
 
 /// A promotion with its matching terms.
 #[derive(Debug, Clone)]
 pub(super) struct PromoInfo {
+    /// Index into `MerchantFacts::promotions`.
     idx: usize,
+    /// Terms of its name.
     name_terms: HashSet<String>,
+    /// Terms of its description.
     desc_terms: HashSet<String>,
+    /// Its 满减 pairs and discounts.
     pub(super) pairs: Vec<Val>,
 }
 
@@ -124,6 +132,8 @@ fn aligned_promos(cx: &Ctx, promos: &[PromoInfo], text: &str) -> Vec<(f64, usize
     aligned_promos_with(cx, promos, text, true)
 }
 
+/// Promotions scoring 0.6 or more: name coverage, description coverage (when asked), a
+/// matching 满减 or discount value.
 fn aligned_promos_with(cx: &Ctx, promos: &[PromoInfo], text: &str, by_description: bool) -> Vec<(f64, usize)> {
     let fb = cx.fb;
     let n = crate::text::fold_keep_spaces(text);
@@ -150,6 +160,7 @@ fn aligned_promos_with(cx: &Ctx, promos: &[PromoInfo], text: &str, by_descriptio
     out
 }
 
+/// A promotion state must be its state at the question time (`None`: no promotion aligned).
 pub(super) fn check_promo_status(cx: &Ctx, infos: &[PromoInfo], c: &Candidate, claim: PromoClaim) -> Option<Outcome> {
     let mut aligned = aligned_promos(cx, infos, clause_text(cx, c.sentence, c.clause));
     if aligned.is_empty() && c.clause > 0 {
@@ -178,6 +189,7 @@ pub(super) fn check_promo_status(cx: &Ctx, infos: &[PromoInfo], c: &Candidate, c
     Some(contradicted(expected.unwrap_or_default(), Some(p.iri.clone())))
 }
 
+/// A start or end date must be the aligned promotion's.
 pub(super) fn check_promo_date(cx: &Ctx, infos: &[PromoInfo], c: &Candidate, d: &DateMention) -> Outcome {
     let mut aligned = aligned_promos(cx, infos, clause_text(cx, c.sentence, c.clause));
     if aligned.is_empty() {
@@ -204,14 +216,13 @@ pub(super) fn check_promo_date(cx: &Ctx, infos: &[PromoInfo], c: &Candidate, d: 
     }
 }
 
+/// Words that make a date a pre-sale ship or launch date.
+const PRESALE_WORDS: &[&str] = &["发货", "发出", "到货", "上市", "开售"];
+
 /// A pre-sale ship date ("8月1日起发货") against the offer's `availabilityStarts`.
 pub(super) fn check_presale_date(cx: &Ctx, c: &Candidate, d: &DateMention) -> Option<Outcome> {
     let clause = clause_text(cx, c.sentence, c.clause);
-    if !["发货", "发出", "到货", "上市", "开售"]
-        .iter()
-        .any(|w| clause.contains(w))
-        || c.subjects.is_empty()
-    {
+    if !PRESALE_WORDS.iter().any(|w| clause.contains(w)) || c.subjects.is_empty() {
         return None;
     }
     let mut expected = None;
@@ -227,6 +238,11 @@ pub(super) fn check_presale_date(cx: &Ctx, c: &Candidate, d: &DateMention) -> Op
     Some(contradicted(e, Some(iri)))
 }
 
+/// Words of a promotion's description that exclude what precedes them ("特价商品不参与").
+const EXCLUSION_MARKERS: &[&str] = &["不参与", "不参加", "除外", "不适用", "不可用", "不能用"];
+
+/// Whether a promotion leaves a product out: not among its listed items, or named before an
+/// exclusion in its description.
 fn product_excluded(cx: &Ctx, promo: usize, product: usize) -> bool {
     let fb = cx.fb;
     let pr = &fb.facts.promotions[promo];
@@ -246,7 +262,7 @@ fn product_excluded(cx: &Ctx, promo: usize, product: usize) -> bool {
         let mut start = sent.range.start;
         for cl in &sent.clauses {
             let clause = &desc[cl.clone()];
-            for marker in ["不参与", "不参加", "除外", "不适用", "不可用", "不能用"] {
+            for marker in EXCLUSION_MARKERS {
                 if let Some(pos) = clause.find(marker) {
                     let cond = term_set(&desc[start.max(cl.start)..cl.start + pos]);
                     if !cond.is_empty() && coverage(&cond, &pterms) >= 0.6 {
@@ -260,6 +276,8 @@ fn product_excluded(cx: &Ctx, promo: usize, product: usize) -> bool {
     false
 }
 
+/// A product said to take part in a promotion must not be left out of it (`None`: no
+/// subject or no promotion named).
 pub(super) fn check_participation(cx: &Ctx, infos: &[PromoInfo], c: &Candidate) -> Option<Outcome> {
     if c.subjects.is_empty() {
         return None;

@@ -1,5 +1,5 @@
-//! Stock claims: 有货 / 现货 / 缺货 phrases and inventory counts, checked against the subject
-//! product's offer.
+//! Stock claims: 有货 / 现货 / 缺货 phrases ([`STOCK_PHRASES`]) and inventory counts, checked
+//! against the subject product's offer.
 
 use super::candidate::{Candidate, ClauseScan, StockClaim, What};
 use super::context::{Ctx, Outcome, contradicted, supported, unverifiable};
@@ -9,6 +9,7 @@ use crate::store::merchant::Availability;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::sync::LazyLock;
 
+/// Stock phrases and the state they claim (`None`: the phrase claims nothing, e.g. 有货的话).
 const STOCK_PHRASES: &[(&str, Option<StockClaim>)] = &[
     ("不缺货", Some(StockClaim::InStock)),
     ("没缺货", Some(StockClaim::InStock)),
@@ -44,6 +45,7 @@ const STOCK_PHRASES: &[(&str, Option<StockClaim>)] = &[
     ("货源充足", Some(StockClaim::InStock)),
 ];
 
+/// Leftmost-longest matcher over [`STOCK_PHRASES`].
 static STOCK_AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
@@ -84,6 +86,7 @@ pub(super) fn stock_candidates(scan: &mut ClauseScan, products: &ProductIndex) {
     }
 }
 
+/// An inventory count must be the subject product's.
 pub(super) fn check_inventory(cx: &Ctx, c: &Candidate, n: i64) -> Outcome {
     let fb = cx.fb;
     if c.subjects.len() != 1 || c.in_question {
@@ -104,6 +107,8 @@ pub(super) fn check_inventory(cx: &Ctx, c: &Candidate, n: i64) -> Outcome {
     }
 }
 
+/// A stock state must be the subject products' availability (contradicted only when it is
+/// wrong for all of them).
 pub(super) fn check_stock(cx: &Ctx, c: &Candidate, state: StockClaim) -> Outcome {
     let fb = cx.fb;
     if c.subjects.is_empty() {

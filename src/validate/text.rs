@@ -11,11 +11,14 @@ use unicode_normalization::UnicodeNormalization;
 pub(super) struct Normed {
     /// The folded text.
     pub(super) s: String,
+    /// Folded byte → original byte.
     map: Vec<usize>,
+    /// Length of the original.
     orig_len: usize,
 }
 
 impl Normed {
+    /// Folds `orig`.
     pub(super) fn new(orig: &str) -> Self {
         let mut s = String::with_capacity(orig.len());
         let mut map = Vec::with_capacity(orig.len() + 1);
@@ -50,10 +53,13 @@ impl Normed {
 /// A sentence of a folded text with its clauses (byte ranges into the folded text).
 #[derive(Debug, Clone)]
 pub(super) struct Sent {
+    /// The sentence.
     pub(super) range: Range<usize>,
+    /// Its clauses.
     pub(super) clauses: Vec<Range<usize>>,
 }
 
+/// `r` without its surrounding whitespace; `None` when nothing is left.
 fn trim_range(s: &str, r: Range<usize>) -> Option<Range<usize>> {
     let sub = &s[r.clone()];
     let lead = sub.len() - sub.trim_start().len();
@@ -157,6 +163,7 @@ pub(super) fn parse_num(s: &str) -> Option<f64> {
     Some(total + section + num)
 }
 
+/// Equal to the cent.
 pub(super) fn approx(a: f64, b: f64) -> bool {
     (a - b).abs() < 0.011
 }
@@ -175,22 +182,27 @@ re!(
     r"\d{4}年(?:\d{1,2}月)?|\d{1,2}月(?:底|初|中旬|上旬|下旬|份)|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}(?:日|号)"
 );
 
+/// Whether `r` overlaps any of `taken`.
 pub(super) fn overlaps(taken: &[Range<usize>], r: &Range<usize>) -> bool {
     taken.iter().any(|t| t.start < r.end && r.start < t.end)
 }
 
+/// The character before byte `at`.
 pub(super) fn prev_char(s: &str, at: usize) -> Option<char> {
     s[..at].chars().next_back()
 }
 
+/// The character at byte `at`.
 pub(super) fn next_char(s: &str, at: usize) -> Option<char> {
     s[at..].chars().next()
 }
 
+/// No ASCII letter or digit right before byte `at`.
 pub(super) fn ascii_boundary_before(s: &str, at: usize) -> bool {
     !prev_char(s, at).is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
+/// No ASCII letter or digit at byte `at`.
 pub(super) fn ascii_boundary_after(s: &str, at: usize) -> bool {
     !next_char(s, at).is_some_and(|c| c.is_ascii_alphanumeric())
 }
@@ -219,14 +231,26 @@ pub(super) fn masks(s: &str) -> Vec<Range<usize>> {
 /// A date written in the text (month, day) with its role in a range.
 #[derive(Debug, Clone)]
 pub(super) struct DateMention {
+    /// Folded-text byte range.
     pub(super) range: Range<usize>,
+    /// Month.
     pub(super) month: u32,
+    /// Day.
     pub(super) day: u32,
     /// Start of a written range, or followed by 起/开始.
     pub(super) start: bool,
     /// End of a written range, or followed by 结束/截止 or preceded by 到/至.
     pub(super) end: bool,
 }
+
+/// Words before a date that make it an end ("至6月18日").
+const DATE_END_BEFORE: &[&str] = &["到", "至", "截至", "截止"];
+
+/// Words after a date that make it an end ("6月18日结束").
+const DATE_END_AFTER: &[&str] = &["结束", "截止", "止", "为止"];
+
+/// Words after a date that make it a start ("6月1日起").
+const DATE_START_AFTER: &[&str] = &["起", "开始"];
 
 /// Dates (month/day) written in a folded text.
 pub(super) fn dates(s: &str) -> Vec<DateMention> {
@@ -248,13 +272,9 @@ pub(super) fn dates(s: &str) -> Vec<DateMention> {
             .rev()
             .collect();
         let after: String = s[m.end..].chars().take(6).collect();
-        let end = ["到", "至", "截至", "截止"]
-            .iter()
-            .any(|k| before.trim_end().ends_with(k))
-            || ["结束", "截止", "止", "为止"]
-                .iter()
-                .any(|k| after.trim_start().starts_with(k));
-        let start = ["起", "开始"].iter().any(|k| after.trim_start().starts_with(k));
+        let end = DATE_END_BEFORE.iter().any(|k| before.trim_end().ends_with(k))
+            || DATE_END_AFTER.iter().any(|k| after.trim_start().starts_with(k));
+        let start = DATE_START_AFTER.iter().any(|k| after.trim_start().starts_with(k));
         out.push(DateMention {
             range: m,
             month,
@@ -278,11 +298,15 @@ pub(super) fn dates(s: &str) -> Vec<DateMention> {
 /// Stance of a clause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Stance {
+    /// Affirms (可以, 支持…).
     Affirm,
+    /// Negates (不支持, 不能…).
     Negate,
+    /// Neither.
     Neutral,
 }
 
+/// Words that negate a clause.
 const NEG_MARKERS: &[&str] = &[
     "暂不支持",
     "暂不提供",
@@ -310,6 +334,7 @@ const NEG_MARKERS: &[&str] = &[
     "不在",
 ];
 
+/// Words that affirm a clause.
 const AFF_MARKERS: &[&str] = &[
     "可以",
     "支持",
@@ -365,14 +390,14 @@ fn strip_exceptions(s: &str) -> String {
     out
 }
 
+/// Words that make a clause a question or a hypothetical: it states nothing.
+const NEUTRAL_MARKERS: &[&str] = &["是否", "能否", "可否", "有没有", "以店铺规则为准", "以平台规则为准"];
+
 /// Stance of a folded clause.
 pub(super) fn stance(clause: &str) -> Stance {
     let clause = strip_exceptions(clause);
     // A question or a hypothetical states nothing ("是否可以开具…以店铺规则为准").
-    if ["是否", "能否", "可否", "有没有", "以店铺规则为准", "以平台规则为准"]
-        .iter()
-        .any(|m| clause.contains(m))
-    {
+    if NEUTRAL_MARKERS.iter().any(|m| clause.contains(m)) {
         return Stance::Neutral;
     }
     if NEG_MARKERS.iter().any(|m| clause.contains(m)) {
@@ -484,6 +509,7 @@ pub(super) fn coverage(topic: &HashSet<String>, terms: &HashSet<String>) -> f64 
     topic.iter().filter(|t| terms.contains(*t)).count() as f64 / topic.len() as f64
 }
 
+/// A number without trailing zeros (20, 19.9).
 fn fmt_num(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         format!("{}", v.round() as i64)
@@ -492,6 +518,7 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
+/// An amount as the merchant's value is written (20元).
 pub(super) fn fmt_money(v: f64) -> String {
     format!("{}元", fmt_num(v))
 }

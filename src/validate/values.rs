@@ -1,6 +1,7 @@
 //! Value claims that belong to the shop or a price: prices and the totals computed from
 //! them, fees, thresholds and durations, 满减 amounts, service hours and cut-off times,
-//! and phone numbers.
+//! and phone numbers. Amounts computed in the answer (sums, discounts, 满减, quantities)
+//! count as supported.
 
 use super::candidate::{Candidate, ClauseScan, What};
 use super::context::{Ctx, Outcome, contradicted, keys_compatible, keys_equal, quoted, supported, unverifiable};
@@ -10,6 +11,8 @@ use super::promotions::PromoInfo;
 use super::text::{RE_PHONE, fmt_money, parse_num};
 use crate::pipeline::ClaimKind;
 
+/// A price must be the subject product's, or computed from the answer's amounts (a sum,
+/// a discount, a 满减, a quantity); a stated total must add up.
 pub(super) fn check_price(cx: &Ctx, promos: &[PromoInfo], c: &Candidate, m: &Mention, v: f64) -> Outcome {
     let fb = cx.fb;
     let prices: Vec<(usize, f64)> = c.subjects.iter().filter_map(|&p| fb.price(p).map(|x| (p, x))).collect();
@@ -56,6 +59,9 @@ pub(super) fn check_price(cx: &Ctx, promos: &[PromoInfo], c: &Candidate, m: &Men
     unverifiable()
 }
 
+/// Words between a discount and the amount it gives ("8折后199元").
+const AFTER_DISCOUNT: &[&str] = &["折后", "折后价", "打折后"];
+
 /// A written computation: "A元+B元=C元" (C must be the sum) or "8折后C元" (C must be the
 /// preceding amount times the discount).
 fn arithmetic(cx: &Ctx, m: &Mention, v: f64) -> Option<Outcome> {
@@ -87,7 +93,7 @@ fn arithmetic(cx: &Ctx, m: &Mention, v: f64) -> Option<Outcome> {
             });
         }
     }
-    if before.ends_with("折后") || before.ends_with("折后价") || before.ends_with("打折后") {
+    if AFTER_DISCOUNT.iter().any(|w| before.ends_with(w)) {
         let factor =
             cx.p.mentions
                 .iter()
@@ -254,6 +260,7 @@ fn arithmetic_cues(cx: &Ctx, except: &std::ops::Range<usize>) -> (bool, bool) {
     (sum_cue, diff_cue)
 }
 
+/// Item counts of a text (2 to 20: 两件, 3个).
 fn quantities(s: &str) -> Vec<f64> {
     use std::sync::LazyLock;
     static RE_Q: LazyLock<regex::Regex> = LazyLock::new(|| {
@@ -353,6 +360,7 @@ const GENERAL_CUES: &[&str] = &[
     "一般来说",
 ];
 
+/// Whether the general layer states the same value.
 fn general_supports(cx: &Ctx, m: &Mention) -> bool {
     cx.fb.sentences.iter().filter(|f| f.scope == Scope::General).any(|f| {
         f.mentions
@@ -361,10 +369,12 @@ fn general_supports(cx: &Ctx, m: &Mention) -> bool {
     })
 }
 
+/// Minutes after midnight as `HH:MM`.
 fn hhmm(m: u32) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 
+/// `HH:MM` as minutes after midnight.
 fn parse_hhmm(s: &str) -> Option<u32> {
     let (h, m) = s.split_once(':')?;
     Some(h.trim().parse::<u32>().ok()? * 60 + m.get(..2)?.parse::<u32>().ok()?)
@@ -390,6 +400,7 @@ pub(super) fn service_hours(fb: &FactBase) -> Vec<(u32, u32, String)> {
     ranges
 }
 
+/// A time range (service hours) must be one the merchant states.
 pub(super) fn check_range(hours: &[(u32, u32, String)], c: &Candidate, a: u32, b: u32) -> Outcome {
     if let Some((_, _, iri)) = hours.iter().find(|(x, y, _)| *x == a && *y == b) {
         return supported(Some(iri.clone()));

@@ -1,5 +1,6 @@
 //! The verdict: every candidate checked by its family, policy polarity checked over the
-//! whole answer, and pass / corrected / handoff decided with the corrections.
+//! whole answer, and pass / corrected / handoff decided with the corrections. [`Prepared`]
+//! keeps a merchant's facts indexed for checking (the fact base and each family's facts).
 
 use super::attributes::{check_attribute, check_colour, check_material, is_attr_val};
 use super::candidate::{Candidate, What};
@@ -20,15 +21,22 @@ use chrono::{DateTime, FixedOffset};
 /// The merchant's knowledge prepared for checking: the fact base and what each claim family
 /// reads from it once (promotions, service hours, couriers, negated clauses, payers).
 struct Checker<'a> {
+    /// The fact base.
     base: FactBase<'a>,
+    /// Promotions with their terms and values.
     promos: Vec<PromoInfo>,
+    /// Service hours (from, to, fact IRI).
     hours: Vec<(u32, u32, String)>,
+    /// Couriers.
     couriers: CourierFacts,
+    /// Negated fact clauses.
     negs: Vec<NegFact>,
+    /// Who pays return shipping.
     payers: PayerFacts,
 }
 
 impl<'a> Checker<'a> {
+    /// Builds the fact base and each family's facts.
     fn new(facts: std::borrow::Cow<'a, MerchantFacts>, ontology: &Ontology) -> Self {
         let base = FactBase::new(facts, ontology);
         Checker {
@@ -58,6 +66,7 @@ pub fn validate_text(
 /// A merchant's facts prepared for validation once (the fact index dominates the cost of
 /// [`validate_text`]); keep one per merchant and drop it when the merchant is re-imported.
 pub struct Prepared {
+    /// The merchant's facts prepared for checking.
     base: Checker<'static>,
 }
 
@@ -79,6 +88,7 @@ impl Prepared {
 /// replaced by the merchant's value.
 type Checked = (Claim, std::ops::Range<usize>, bool);
 
+/// Parses the answer, checks every candidate and the policy statements, and decides.
 fn validate_with(k: &Checker, answer: &str, question: &str, at: DateTime<FixedOffset>) -> Validation {
     let fb = &k.base;
     let parsed = parse(answer, question, &fb.lex, &fb.products);
