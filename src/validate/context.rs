@@ -24,7 +24,7 @@ pub(super) struct Ctx<'p, 'f> {
     /// Per sentence: alignment terms of all its clauses.
     sent_terms: Vec<HashSet<String>>,
     /// The answer as written.
-    pub(super) p_answer: &'p str,
+    pub(super) answer: &'p str,
 }
 
 impl<'p, 'f> Ctx<'p, 'f> {
@@ -58,7 +58,7 @@ impl<'p, 'f> Ctx<'p, 'f> {
             at,
             clause_terms,
             sent_terms,
-            p_answer: answer,
+            answer,
         }
     }
 }

@@ -507,5 +507,5 @@ fn contradiction(
 
 /// The answer text at original byte range `r`.
 fn cx_answer_slice(cx: &Ctx, r: &std::ops::Range<usize>) -> String {
-    cx.p_answer.get(r.clone()).unwrap_or("").to_string()
+    cx.answer.get(r.clone()).unwrap_or("").to_string()
 }
