@@ -10,7 +10,6 @@ use crate::security::mask::mask;
 use crate::store::Layer;
 use crate::store::merchant::MerchantFacts;
 use crate::store::passages::PassageKind;
-use crate::validate::{Claim, Correction, Validation, Verdict};
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use std::sync::Arc;
@@ -144,6 +143,93 @@ pub struct Drafted {
     pub handoff: bool,
     /// Why, when handing off.
     pub handoff_reason: Option<String>,
+}
+
+/// What a claim is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimKind {
+    /// A product price (or an amount computed from prices).
+    Price,
+    /// A day / hour count (shipping, refund, return window…).
+    Days,
+    /// A fee or threshold (运费, 差价, 满X元包邮…).
+    Fee,
+    /// Stock state or inventory count.
+    Stock,
+    /// A policy statement (supports / does not support, who pays return shipping).
+    Policy,
+    /// A product attribute (spec value, size, material, colour, warranty…).
+    Attribute,
+    /// A promotion (满减 amount, discount, validity, participation).
+    Promotion,
+    /// A courier company.
+    Courier,
+    /// Service hours or cut-off times.
+    Hours,
+}
+
+/// The outcome of checking one claim against the merchant's facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    /// The merchant's facts hold the same value.
+    Supported,
+    /// The merchant's facts hold a different value for the same thing.
+    Contradicted,
+    /// Nothing in the facts decides it.
+    Unverifiable,
+}
+
+/// One checked claim.
+#[derive(Debug, Clone, Serialize)]
+pub struct Claim {
+    /// What the claim is about.
+    pub kind: ClaimKind,
+    /// The claim as written in the answer.
+    pub text: String,
+    /// Outcome of the check.
+    pub status: ClaimStatus,
+    /// The merchant's value when contradicted.
+    pub expected: Option<String>,
+    /// IRI of the fact used to decide.
+    pub subject: Option<String>,
+}
+
+/// The verdict of 商家知识校验.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// No claim is contradicted.
+    Pass,
+    /// Every contradicted claim was corrected in `corrected_answer`.
+    Corrected,
+    /// A contradicted claim cannot be corrected safely; hand over to a human.
+    Handoff,
+}
+
+/// One substitution made in the corrected answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Correction {
+    /// Kind of the corrected claim.
+    pub kind: ClaimKind,
+    /// The wrong text as written in the answer.
+    pub wrong: String,
+    /// The merchant's value put in its place.
+    pub right: String,
+}
+
+/// The result of validating one answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Validation {
+    /// Pass, corrected or handoff.
+    pub verdict: Verdict,
+    /// Every checkable claim found, with its status.
+    pub claims: Vec<Claim>,
+    /// Substitutions made (when the verdict is `corrected`).
+    pub corrections: Vec<Correction>,
+    /// The answer with the corrections applied (when the verdict is `corrected`).
+    pub corrected_answer: Option<String>,
 }
 
 /// Output of 商家知识校验.
@@ -312,6 +398,7 @@ pub struct Pipeline {
     pub validate: Arc<dyn Validate>,
 }
 
+/// Milliseconds since `t`.
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }

@@ -114,7 +114,7 @@ fn dev_set_recall_and_false_alarms() {
             for c in &v.claims {
                 println!("    {:?} {:?} {:?} expected={:?}", c.kind, c.status, c.text, c.expected);
             }
-            for c in zhiku::validate::claims::extract(answer, question, facts, &l.ontology) {
+            for c in zhiku::validate::extract(answer, question, facts, &l.ontology) {
                 let names: Vec<&str> = c.subjects.iter().map(|&i| facts.products[i].name.as_str()).collect();
                 println!("      cand {:?} {:?} subjects={names:?}", c.kind, c.text);
             }
@@ -569,7 +569,7 @@ fn probe_one() {
     let facts = &l.facts[parts[0]];
     let v = validate_text(parts[2], parts[1], facts, &l.ontology, now);
     println!("{}", show(&v));
-    for c in zhiku::validate::claims::extract(parts[2], parts[1], facts, &l.ontology) {
+    for c in zhiku::validate::extract(parts[2], parts[1], facts, &l.ontology) {
         let names: Vec<&str> = c.subjects.iter().map(|&i| facts.products[i].name.as_str()).collect();
         println!("cand {:?} {:?} subjects={names:?}", c.kind, c.text);
     }
@@ -960,7 +960,7 @@ fn validation_is_fast_enough() {
     println!("validate_text: {per:.1} ms per answer");
     assert!(per < 200.0, "{per} ms");
     // Prepared once, the same verdicts at a fraction of the cost.
-    let prepared = zhiku::validate::check::Prepared::new(facts.clone(), &l.ontology);
+    let prepared = zhiku::validate::Prepared::new(facts.clone(), &l.ontology);
     let t = std::time::Instant::now();
     for _ in 0..20 {
         let v = prepared.validate(
@@ -1029,14 +1029,9 @@ fn material_names() {
 fn never_panics_on_truncated_or_odd_text() {
     let l = loaded();
     let text = std::fs::read_to_string(eval_file("validation_dev.jsonl")).expect("validation_dev.jsonl");
-    let prepared: HashMap<&str, zhiku::validate::check::Prepared> = ["m-beauty", "m-digital", "m-apparel"]
+    let prepared: HashMap<&str, zhiku::validate::Prepared> = ["m-beauty", "m-digital", "m-apparel"]
         .iter()
-        .map(|m| {
-            (
-                *m,
-                zhiku::validate::check::Prepared::new(l.facts[*m].clone(), &l.ontology),
-            )
-        })
+        .map(|m| (*m, zhiku::validate::Prepared::new(l.facts[*m].clone(), &l.ontology)))
         .collect();
     let now = wall_now();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {

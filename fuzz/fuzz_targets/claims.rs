@@ -28,5 +28,5 @@ fuzz_target!(
     let text = String::from_utf8_lossy(data);
     let (answer, question) = text.split_once('\u{0}').unwrap_or((&text, ""));
     let (facts, ontology) = &*KNOWLEDGE;
-    let _ = zhiku::validate::claims::extract(answer, question, facts, ontology);
+    let _ = zhiku::validate::extract(answer, question, facts, ontology);
 });

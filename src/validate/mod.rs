@@ -1,12 +1,47 @@
 //! 商家知识校验: every checkable claim in an answer (price, days, fee, stock, policy,
-//! attribute, promotion, courier, hours) is extracted ([`claims`]) and compared with the
-//! merchant's own facts as of the question time ([`check`]).
+//! attribute, promotion, courier, hours) is extracted ([`extract`]) and compared with the
+//! merchant's own facts as of the question time ([`validate_text`], [`Prepared`]). The
+//! result types ([`Validation`], [`Claim`]…) live in [`crate::pipeline`].
+//!
+//! The modules, each importing only from those listed before it:
+//! - language: `text` (folding, segmentation, numerals, masks, dates, stance, term sets),
+//!   `lexicon` (attribute and courier labels), `mentions` (typed values and their keys),
+//!   `products` (which product a text names);
+//! - shared state: `candidate` (what an answer claims; the clause being scanned), `facts`
+//!   (the merchant's knowledge as sentences), `context` (one answer against the facts;
+//!   check outcomes);
+//! - one module per claim family, each with its word tables, its clause detector and its
+//!   checks: `promotions`, `values`, `stock`, `attributes`, `policy`;
+//! - `extract` runs the families' detectors clause by clause; `verdict` runs their checks
+//!   and decides pass / corrected / handoff.
 
-pub mod check;
-pub mod claims;
+/// A lazily compiled static regex: `re!(NAME, pattern)` (optionally with a visibility).
+macro_rules! re {
+    ($vis:vis $name:ident, $pat:expr) => {
+        $vis static $name: std::sync::LazyLock<regex::Regex> =
+            std::sync::LazyLock::new(|| regex::Regex::new($pat).expect("static regex"));
+    };
+}
 
-pub use check::{Correction, Prepared, Validation, Verdict, validate_text};
-pub use claims::{Claim, ClaimKind, ClaimStatus};
+mod attributes;
+mod candidate;
+mod context;
+mod extract;
+mod facts;
+mod lexicon;
+mod mentions;
+mod policy;
+mod products;
+mod promotions;
+mod stock;
+mod text;
+mod values;
+mod verdict;
+
+pub use crate::pipeline::{Claim, ClaimKind, ClaimStatus, Correction, Validation, Verdict};
+pub use candidate::Candidate;
+pub use extract::extract;
+pub use verdict::{Prepared, validate_text};
 
 use crate::Error;
 use crate::pipeline::{Clock, Drafted, Validate, Validated};
@@ -19,7 +54,9 @@ use std::sync::Arc;
 /// Each cache entry holds the `Arc` of the facts it was prepared from, so that allocation
 /// stays alive and its address cannot be reused by newer facts while the entry exists.
 pub struct Validator {
+    /// Attribute and courier labels.
     ontology: Arc<Ontology>,
+    /// Per merchant: the facts prepared and what they were prepared from.
     prepared: moka::sync::Cache<String, (Arc<MerchantFacts>, Arc<Prepared>)>,
 }
 

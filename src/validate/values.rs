@@ -1,0 +1,444 @@
+//! Value claims that belong to the shop or a price: prices and the totals computed from
+//! them, fees, thresholds and durations, 满减 amounts, service hours and cut-off times,
+//! and phone numbers. Amounts computed in the answer (sums, discounts, 满减, quantities)
+//! count as supported.
+
+use super::candidate::{Candidate, ClauseScan, What};
+use super::context::{Ctx, Outcome, contradicted, keys_compatible, keys_equal, quoted, supported, unverifiable};
+use super::facts::{FactBase, FactSentence, Scope};
+use super::mentions::{Mention, Val, same_type, same_value};
+use super::promotions::PromoInfo;
+use super::text::{RE_PHONE, fmt_money, parse_num};
+use crate::pipeline::ClaimKind;
+
+/// A price must be the subject product's, or computed from the answer's amounts (a sum,
+/// a discount, a 满减, a quantity); a stated total must add up.
+pub(super) fn check_price(cx: &Ctx, promos: &[PromoInfo], c: &Candidate, m: &Mention, v: f64) -> Outcome {
+    let fb = cx.fb;
+    let prices: Vec<(usize, f64)> = c.subjects.iter().filter_map(|&p| fb.price(p).map(|x| (p, x))).collect();
+    if let Some((p, _)) = prices.iter().find(|(_, x)| (x - v).abs() < 0.011) {
+        return supported(fb.offer_iri(*p));
+    }
+    if let Some(o) = arithmetic(cx, m, v) {
+        return o;
+    }
+    if derived(cx, promos, v, &m.range) {
+        return supported(None);
+    }
+    let any_price = fb
+        .facts
+        .products
+        .iter()
+        .enumerate()
+        .find(|(i, _)| fb.price(*i).is_some_and(|x| (x - v).abs() < 0.011));
+    if m.key.as_deref() == Some("总") && !c.in_question {
+        // A stated total that no combination of the answer's amounts gives.
+        if let Some(o) = wrong_total(cx, m, v) {
+            return o;
+        }
+    }
+    if prices.is_empty() || c.in_question || m.key.as_deref() == Some("总") {
+        return match any_price {
+            Some((i, _)) if c.subjects.is_empty() => supported(fb.offer_iri(i)),
+            _ => unverifiable(),
+        };
+    }
+    // The amount is another product's price that the answer also names.
+    if cx
+        .p
+        .answer_products
+        .iter()
+        .any(|&p| fb.price(p).is_some_and(|x| (x - v).abs() < 0.011))
+    {
+        return unverifiable();
+    }
+    let first = prices[0].1;
+    if prices.iter().all(|(_, x)| (x - first).abs() < 0.011) {
+        return contradicted(fmt_money(first), fb.offer_iri(prices[0].0));
+    }
+    unverifiable()
+}
+
+/// Words between a discount and the amount it gives ("8折后199元").
+const AFTER_DISCOUNT: &[&str] = &["折后", "折后价", "打折后"];
+
+/// A written computation: "A元+B元=C元" (C must be the sum) or "8折后C元" (C must be the
+/// preceding amount times the discount).
+fn arithmetic(cx: &Ctx, m: &Mention, v: f64) -> Option<Outcome> {
+    let s = &cx.p.norm.s;
+    let st =
+        cx.p.sents
+            .iter()
+            .find(|st| st.range.start <= m.range.start && m.range.start < st.range.end)?;
+    let cl = st
+        .clauses
+        .iter()
+        .find(|c| c.start <= m.range.start && m.range.start < c.end)?;
+    let before = s[cl.start..m.range.start].trim_end();
+    let money_before = |from: usize| -> Vec<f64> {
+        cx.p.mentions
+            .iter()
+            .filter(|x| x.range.start >= from && x.range.end <= m.range.start)
+            .filter_map(|x| if let Val::Money(a) = x.val { Some(a) } else { None })
+            .collect()
+    };
+    if before.ends_with('=') {
+        let ops = money_before(cl.start);
+        if ops.len() >= 2 {
+            let sum: f64 = ops.iter().sum();
+            return Some(if (sum - v).abs() < 0.011 {
+                supported(None)
+            } else {
+                contradicted(fmt_money(sum), None)
+            });
+        }
+    }
+    if AFTER_DISCOUNT.iter().any(|w| before.ends_with(w)) {
+        let factor =
+            cx.p.mentions
+                .iter()
+                .filter(|x| x.range.start >= cl.start && x.range.end <= m.range.start)
+                .filter_map(|x| if let Val::Discount(f) = x.val { Some(f) } else { None })
+                .next_back()?;
+        let base = money_before(0).into_iter().next_back()?;
+        let want = (base * factor * 100.0).round() / 100.0;
+        return Some(if (want - v).abs() < 0.51 {
+            supported(None)
+        } else {
+            contradicted(fmt_money(want), None)
+        });
+    }
+    None
+}
+
+/// A total ("一共288元") that is neither the sum of the sentence's earlier amounts nor a price
+/// times the quantity the answer names.
+fn wrong_total(cx: &Ctx, m: &Mention, v: f64) -> Option<Outcome> {
+    let st =
+        cx.p.sents
+            .iter()
+            .find(|st| st.range.start <= m.range.start && m.range.start < st.range.end)?;
+    let before: Vec<f64> =
+        cx.p.mentions
+            .iter()
+            .filter(|x| x.range.start >= st.range.start && x.range.end <= m.range.start)
+            .filter_map(|x| if let Val::Money(a) = x.val { Some(a) } else { None })
+            .collect();
+    let qty: Vec<f64> = quantities(&cx.p.norm.s[st.range.clone()]);
+    let expected = if before.len() >= 2 {
+        Some(before.iter().sum::<f64>())
+    } else if let (Some(&a), Some(&n)) = (before.first(), qty.first()) {
+        Some(a * n)
+    } else {
+        None
+    }?;
+    if (expected - v).abs() < 0.011 {
+        return Some(supported(None));
+    }
+    Some(contradicted(fmt_money(expected), None))
+}
+
+/// The answer's amounts other than `except`, and the prices of the products it and the
+/// question name.
+fn all_money(cx: &Ctx, except: &std::ops::Range<usize>) -> Vec<f64> {
+    let mut v: Vec<f64> =
+        cx.p.mentions
+            .iter()
+            .filter(|m| m.range != *except)
+            .filter_map(|m| if let Val::Money(x) = m.val { Some(x) } else { None })
+            .collect();
+    for &p in cx.p.answer_products.iter().chain(cx.p.question_products.iter()) {
+        if let Some(x) = cx.fb.price(p) {
+            v.push(x);
+        }
+    }
+    v
+}
+
+/// Whether an amount is computed from other amounts of the answer (a total, a discount
+/// applied, a 满减 taken off, a quantity multiplied).
+fn derived(cx: &Ctx, promos: &[PromoInfo], v: f64, except: &std::ops::Range<usize>) -> bool {
+    let a = all_money(cx, except);
+    let factors = discount_factors(cx);
+    let pairs = deduction_pairs(cx, promos);
+    let qty: Vec<f64> = quantities(&cx.p.norm.s)
+        .into_iter()
+        .chain(quantities(&cx.p.question.s))
+        .collect();
+    let (sum_cue, diff_cue) = arithmetic_cues(cx, except);
+    let close = |x: f64| (x - v).abs() < 0.011;
+    for (i, &x) in a.iter().enumerate() {
+        if factors.iter().any(|f| (x * f - v).abs() < 0.51) || qty.iter().any(|n| close(x * n)) {
+            return true;
+        }
+        for &(px, py) in &pairs {
+            if diff_cue && px > 0.0 && x >= px {
+                let k = (x / px).floor();
+                if close(x - k * py) || close(k * py) {
+                    return true;
+                }
+            }
+        }
+        for (j, &y) in a.iter().enumerate() {
+            if i == j {
+                continue;
+            }
+            if (sum_cue && close(x + y))
+                || (diff_cue && close(x - y))
+                || factors.iter().any(|f| ((x + y) * f - v).abs() < 0.51)
+            {
+                return true;
+            }
+            for (k, &z) in a.iter().enumerate() {
+                if sum_cue && k != i && k != j && close(x + y + z) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The discount factors of the answer (8折 → 0.8; 半价 → 0.5 or, on the second item, 0.75).
+fn discount_factors(cx: &Ctx) -> Vec<f64> {
+    let mut factors: Vec<f64> =
+        cx.p.mentions
+            .iter()
+            .filter_map(|m| if let Val::Discount(f) = m.val { Some(f) } else { None })
+            .collect();
+    if cx.p.norm.s.contains("半价") {
+        factors.push(0.5);
+        factors.push(0.75);
+    }
+    factors
+}
+
+/// The 满减 pairs (threshold, amount off) of the answer and of the merchant's promotions.
+fn deduction_pairs(cx: &Ctx, promos: &[PromoInfo]) -> Vec<(f64, f64)> {
+    let mut pairs: Vec<(f64, f64)> =
+        cx.p.mentions
+            .iter()
+            .filter_map(|m| {
+                if let Val::Pair { x, y } = m.val {
+                    Some((x, y))
+                } else {
+                    None
+                }
+            })
+            .collect();
+    for pr in promos {
+        for v in &pr.pairs {
+            if let Val::Pair { x, y } = v {
+                pairs.push((*x, *y));
+            }
+        }
+    }
+    pairs
+}
+
+/// Words that let a sentence add amounts up (+, =, 共…).
+const SUM_CUES: &[&str] = &["+", "=", "合计", "共", "总价", "加起来", "一起", "算下来"];
+
+/// Words that let a sentence take an amount off (减, 省…).
+const DIFF_CUES: &[&str] = &["减", "优惠", "省", "便宜", "差价", "=", "抵", "券", "扣"];
+
+/// Whether the sentence of the amount at `except` adds up and whether it deducts (a stated
+/// total does both).
+fn arithmetic_cues(cx: &Ctx, except: &std::ops::Range<usize>) -> (bool, bool) {
+    // Arithmetic needs its words in the sentence: a total (+, =, 共…) or a deduction (减, 省…).
+    let sent =
+        cx.p.sents
+            .iter()
+            .find(|st| st.range.start <= except.start && except.start < st.range.end)
+            .map_or("", |st| &cx.p.norm.s[st.range.clone()]);
+    let total =
+        cx.p.mentions
+            .iter()
+            .any(|m| m.range == *except && m.key.as_deref() == Some("总"));
+    let sum_cue = total || SUM_CUES.iter().any(|w| sent.contains(w));
+    let diff_cue = total || DIFF_CUES.iter().any(|w| sent.contains(w));
+    (sum_cue, diff_cue)
+}
+
+/// Item counts of a text (2 to 20: 两件, 3个).
+fn quantities(s: &str) -> Vec<f64> {
+    use std::sync::LazyLock;
+    static RE_Q: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(\d+|[一二两三四五六七八九十])\s*(?:件|支|个|盒|瓶|条|套|根|片|双|台|份)")
+            .expect("static regex")
+    });
+    RE_Q.captures_iter(s)
+        .filter_map(|c| c.get(1).and_then(|m| parse_num(m.as_str())))
+        .filter(|n| *n >= 2.0 && *n <= 20.0)
+        .collect()
+}
+
+/// Values that belong to the shop (fees, thresholds, durations, 满减, hours): compared with
+/// values of the same type and key in shop-wide facts and the subject product's facts.
+pub(super) fn check_shop_value(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
+    let fb = cx.fb;
+    let subj = &c.subjects;
+    let support_scope = |f: &FactSentence| match &f.scope {
+        Scope::Own(p) => subj.is_empty() || subj.contains(p),
+        Scope::Tagged(ps) => subj.is_empty() || ps.iter().any(|p| subj.contains(p)),
+        Scope::Shop => true,
+        Scope::General => false,
+    };
+    let contra_scope = |f: &FactSentence| match &f.scope {
+        Scope::Own(p) => subj.contains(p),
+        Scope::Tagged(ps) => ps.iter().any(|p| subj.contains(p)),
+        Scope::Shop => true,
+        Scope::General => false,
+    };
+    for f in fb.sentences.iter().filter(|f| support_scope(f)) {
+        for fm in &f.mentions {
+            if !same_type(&m.val, &fm.val) || !same_value(&m.val, &fm.val) || !keys_compatible(&m.key, &fm.key) {
+                continue;
+            }
+            // A keyed value is supported by an unkeyed one only when the contexts align.
+            let one_unkeyed = m.key.is_some() != fm.key.is_some();
+            if !one_unkeyed || cx.align(c, f) >= 3.0 {
+                return supported(Some(f.iri.clone()));
+            }
+        }
+    }
+    if let Some(iri) = quoted(cx, c, m) {
+        return supported(Some(iri));
+    }
+    // 满减 pairs: the same threshold with another amount.
+    let mut best: Option<(f64, String, String)> = None;
+    for f in fb.sentences.iter().filter(|f| contra_scope(f)) {
+        let score = cx.align(c, f);
+        for fm in &f.mentions {
+            if !same_type(&m.val, &fm.val) || same_value(&m.val, &fm.val) {
+                continue;
+            }
+            let strong = match (&m.val, &fm.val) {
+                (Val::Pair { x: a, .. }, Val::Pair { x: b, .. }) => (a - b).abs() < 0.011 || score >= 2.0,
+                (Val::Money(_), Val::Money(_)) => keys_equal(&m.key, &fm.key),
+                (Val::Dur { .. }, Val::Dur { .. }) => {
+                    (keys_equal(&m.key, &fm.key) && score >= 1.0) || (keys_compatible(&m.key, &fm.key) && score >= 3.0)
+                }
+                (Val::Discount(_), Val::Discount(_)) => score >= 2.0,
+                (Val::TimeOfDay { .. }, Val::TimeOfDay { .. }) => score >= 1.0,
+                _ => keys_compatible(&m.key, &fm.key) && score >= 3.0,
+            };
+            if strong && best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                best = Some((score, f.raw(fm), f.iri.clone()));
+            }
+        }
+    }
+    if let Some((_, exp, iri)) = best {
+        if c.in_question {
+            return unverifiable();
+        }
+        // "法律规定七天无理由…": a statement of the general rule, true as such.
+        let sentence = &cx.p.norm.s[cx.p.sents[c.sentence].range.clone()];
+        if GENERAL_CUES.iter().any(|w| sentence.contains(w)) && general_supports(cx, m) {
+            return supported(None);
+        }
+        return contradicted(exp, Some(iri));
+    }
+    if general_supports(cx, m) {
+        return supported(None);
+    }
+    unverifiable()
+}
+
+/// Words that present a statement as law or general practice rather than the shop's rule.
+const GENERAL_CUES: &[&str] = &[
+    "法律",
+    "法规",
+    "国家规定",
+    "按规定",
+    "根据规定",
+    "依法",
+    "消费者权益保护法",
+    "电子商务法",
+    "三包规定",
+    "平台规则",
+    "一般来说",
+];
+
+/// Whether the general layer states the same value.
+fn general_supports(cx: &Ctx, m: &Mention) -> bool {
+    cx.fb.sentences.iter().filter(|f| f.scope == Scope::General).any(|f| {
+        f.mentions
+            .iter()
+            .any(|fm| same_type(&m.val, &fm.val) && keys_compatible(&m.key, &fm.key) && same_value(&m.val, &fm.val))
+    })
+}
+
+/// Minutes after midnight as `HH:MM`.
+fn hhmm(m: u32) -> String {
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+/// `HH:MM` as minutes after midnight.
+fn parse_hhmm(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    Some(h.trim().parse::<u32>().ok()? * 60 + m.get(..2)?.parse::<u32>().ok()?)
+}
+
+/// Service hours: the shop's opening hours and every time range its own texts state.
+pub(super) fn service_hours(fb: &FactBase) -> Vec<(u32, u32, String)> {
+    let org = &fb.facts.org;
+    let mut ranges = Vec::new();
+    // Time ranges (service hours).
+    for (o, c) in &org.hours {
+        if let (Some(a), Some(b)) = (parse_hhmm(o), parse_hhmm(c)) {
+            ranges.push((a, b, org.iri.clone()));
+        }
+    }
+    for f in fb.sentences.iter().filter(|f| f.scope != Scope::General) {
+        for m in &f.mentions {
+            if let Val::TimeRange(a, b) = m.val {
+                ranges.push((a, b, f.iri.clone()));
+            }
+        }
+    }
+    ranges
+}
+
+/// A time range (service hours) must be one the merchant states.
+pub(super) fn check_range(hours: &[(u32, u32, String)], c: &Candidate, a: u32, b: u32) -> Outcome {
+    if let Some((_, _, iri)) = hours.iter().find(|(x, y, _)| *x == a && *y == b) {
+        return supported(Some(iri.clone()));
+    }
+    if hours.is_empty() || c.in_question {
+        return unverifiable();
+    }
+    let best = hours
+        .iter()
+        .find(|(x, y, _)| *x == a || *y == b)
+        .or_else(|| hours.first());
+    match best {
+        Some((x, y, iri)) => contradicted(format!("{}-{}", hhmm(*x), hhmm(*y)), Some(iri.clone())),
+        None => unverifiable(),
+    }
+}
+
+/// Phone numbers written in a clause (ten digits or more).
+pub(super) fn phone_candidates(scan: &mut ClauseScan) {
+    let (clause, cl_start) = (scan.clause, scan.cl.start);
+    for m in RE_PHONE.find_iter(clause) {
+        let digits: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
+        if digits.len() >= 10 {
+            let nr = cl_start + m.start()..cl_start + m.end();
+            scan.push(ClaimKind::Hours, nr, What::Phone(digits), Vec::new(), false);
+        }
+    }
+}
+
+/// A phone number must be one the shop publishes.
+pub(super) fn check_phone(cx: &Ctx, digits: &str) -> Outcome {
+    let fb = cx.fb;
+    let digits_of = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<String>();
+    let known = fb.facts.org.telephone.iter().map(|t| digits_of(t)).any(|t| t == digits)
+        || fb.own_sentences().any(|f| digits_of(&f.orig).contains(digits));
+    match &fb.facts.org.telephone {
+        _ if known => supported(Some(fb.facts.org.iri.clone())),
+        Some(t) => contradicted(t.clone(), Some(fb.facts.org.iri.clone())),
+        None => unverifiable(),
+    }
+}
