@@ -178,3 +178,71 @@ async fn editors_curate_validate_and_publish_the_schema() {
     assert_eq!(page.status().as_u16(), 200);
     assert!(page.text().await.unwrap().contains("id=\"draft\""));
 }
+
+/// The validator's words are ontology terms: an editor adds a stock phrase and a courier to the
+/// draft, publishes, and `/v1/validate` catches wrong claims written with them, with no
+/// rebuild or restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validator_words_added_by_an_editor_apply_after_publish() {
+    let base = server().await;
+    let validate = |answer: &'static str| {
+        let base = base.clone();
+        async move {
+            let r = common::client(&base)
+                .post(format!("{base}/v1/validate"))
+                .json(
+                    &json!({"merchant_id": "m-beauty", "question": "213口红有货吗 发什么快递", "answer": answer,
+                              "now": "2026-11-23T12:00:00+08:00"}),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let stock = "丝绒雾面口红213枫叶红棕已告罄。";
+    let courier = "我们默认发丹鸟快递。";
+    // Unknown words claim nothing the validator can read yet.
+    for answer in [stock, courier] {
+        let v = validate(answer).await;
+        assert!(
+            v["claims"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["status"] != "contradicted"),
+            "{answer}: {v}"
+        );
+    }
+    let draft = common::get(format!("{base}/v1/ontology/draft"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let words = r#"
+<https://zhiku.dev/vocab/stock-out-of-stock> <http://www.w3.org/2004/02/skos/core#altLabel> "告罄"@zh .
+<https://zhiku.dev/courier/danniao> a <https://zhiku.dev/ns#Courier> , <http://www.w3.org/2004/02/skos/core#Concept> ;
+    <http://www.w3.org/2004/02/skos/core#inScheme> <https://zhiku.dev/ns#CourierScheme> ;
+    <http://www.w3.org/2004/02/skos/core#notation> "danniao" ;
+    <http://www.w3.org/2004/02/skos/core#prefLabel> "丹鸟"@zh ;
+    <http://www.w3.org/2004/02/skos/core#altLabel> "丹鸟快递"@zh .
+"#;
+    let (s, r) = put_draft(&base, format!("{draft}\n{words}")).await;
+    assert_eq!(s, 200, "{r}");
+    let (s, r) = post_json(format!("{base}/v1/ontology/publish")).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["published"], true, "{r}");
+    for (answer, kind) in [(stock, "stock"), (courier, "courier")] {
+        let v = validate(answer).await;
+        assert_ne!(v["verdict"], "pass", "{answer}: {v}");
+        assert!(
+            v["claims"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["kind"] == kind && c["status"] == "contradicted"),
+            "{answer}: {v}"
+        );
+    }
+}

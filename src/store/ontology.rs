@@ -42,6 +42,8 @@ pub struct Intent {
 pub struct Concept {
     /// Concept IRI.
     pub iri: String,
+    /// `skos:notation`: the key code refers to (empty when the concept has none).
+    pub notation: String,
     /// Preferred label.
     pub label: String,
     /// All labels, preferred first.
@@ -222,13 +224,15 @@ fn concepts(
     for r in store.select_in(
         graphs,
         &format!(
-            "{PREFIX}SELECT ?c ?pref ?alt WHERE {{ ?c a {class} . OPTIONAL {{ ?c skos:prefLabel ?pref }}
+            "{PREFIX}SELECT ?c ?n ?pref ?alt WHERE {{ ?c a {class} . OPTIONAL {{ ?c skos:notation ?n }}
+             OPTIONAL {{ ?c skos:prefLabel ?pref }}
              OPTIONAL {{ ?c skos:altLabel ?alt }} }} ORDER BY ?c ?alt"
         ),
     )? {
         let Some(iri) = lit(r.get("c")) else { continue };
         let c = map.entry(iri.clone()).or_insert_with(|| Concept {
             iri,
+            notation: lit(r.get("n")).unwrap_or_default(),
             label: String::new(),
             labels: Vec::new(),
         });

@@ -5,20 +5,19 @@
 use super::candidate::{Candidate, ClauseScan, What};
 use super::context::{Ctx, Outcome, contradicted, keys_compatible, quoted, supported, unverifiable};
 use super::facts::{FactSentence, Scope};
-use super::mentions::{Mention, Val, is_attr_dur_key, same_type, same_value};
+use super::lexicon::Vocab;
+use super::mentions::{Mention, Val, same_type, same_value};
 use super::products::ProductIndex;
 use super::text::{Stance, next_char};
 use crate::pipeline::ClaimKind;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::ops::Range;
-use std::sync::LazyLock;
 
 /// Whether a value describes a product (a measure, spec, percentage, port count, or an
 /// attribute duration such as warranty or shelf life).
 pub(super) fn is_attr_val(m: &Mention) -> bool {
     match &m.val {
         Val::Measure { .. } | Val::Spec { .. } | Val::Pct { .. } | Val::Ports { .. } => true,
-        Val::Dur { .. } => m.key.as_deref().is_some_and(is_attr_dur_key),
+        Val::Dur { .. } => m.attr_dur,
         _ => false,
     }
 }
@@ -90,9 +89,6 @@ pub(super) fn check_attribute(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
     }
 }
 
-/// Basic colour characters: a colour word (…色) must hold one.
-const BASIC_COLOURS: &str = "红橙黄绿青蓝紫黑白灰粉棕褐金银米杏驼咖卡其藏";
-
 /// Characters that end a colour word going backwards from 色 ("选雾粉色" → 雾粉).
 const COLOUR_STOPS: &[char] = &[
     '是', '的', '有', '和', '、', '为', '选', '或', '及', '与', '拍', '款', '个', '种', '两', '三', '四',
@@ -104,11 +100,8 @@ const NOT_COLOUR_BEFORE: &str = "肤显出气颜本特角脸景音成发染变�
 /// Characters right after 色 that make it no colour (色号, 色差, 色温, 色系…).
 const NOT_COLOUR_AFTER: &str = "号差温系调值卡";
 
-/// Property names that hold a product's colours (besides the ontology's 颜色 concept).
-const COLOUR_PROPERTY_WORDS: &[&str] = &["颜色", "色号"];
-
 /// Colour words of a folded text (range, the word before 色).
-fn colour_tokens(s: &str) -> Vec<(Range<usize>, String)> {
+fn colour_tokens(s: &str, vocab: &Vocab) -> Vec<(Range<usize>, String)> {
     let mut out = Vec::new();
     for (i, _) in s.match_indices('色') {
         let after = next_char(s, i + '色'.len_utf8());
@@ -132,7 +125,7 @@ fn colour_tokens(s: &str) -> Vec<(Range<usize>, String)> {
         if core.is_empty() || core.chars().last().is_some_and(|c| NOT_COLOUR_BEFORE.contains(c)) {
             continue;
         }
-        if !core.chars().any(|c| BASIC_COLOURS.contains(c)) {
+        if !vocab.colour.any(core) {
             continue;
         }
         out.push((start..i + '色'.len_utf8(), core.to_string()));
@@ -146,7 +139,7 @@ pub(super) fn colour_candidates(scan: &mut ClauseScan) {
         return;
     }
     let cl_start = scan.cl.start;
-    for (r, core) in colour_tokens(scan.clause) {
+    for (r, core) in colour_tokens(scan.clause, &scan.lex.vocab) {
         let nr = cl_start + r.start..cl_start + r.end;
         let subj = scan.subject_at(nr.start);
         if !subj.is_empty() {
@@ -166,7 +159,7 @@ pub(super) fn check_colour(cx: &Ctx, c: &Candidate, core: &str) -> Outcome {
         let colour_props: Vec<&String> = prod
             .properties
             .iter()
-            .filter(|(n, _)| fb.lex.concept_of(n) == "颜色" || COLOUR_PROPERTY_WORDS.iter().any(|w| n.contains(w)))
+            .filter(|(n, _)| COLOUR_CONCEPTS.contains(&fb.lex.concept_of(n).as_str()))
             .map(|(_, v)| v)
             .collect();
         let mut text = crate::text::fold(&prod.name);
@@ -174,9 +167,10 @@ pub(super) fn check_colour(cx: &Ctx, c: &Candidate, core: &str) -> Outcome {
             text.push_str(&crate::text::fold(v));
         }
         text.push_str(&crate::text::fold(prod.description.as_deref().unwrap_or("")));
-        let basics: Vec<char> = core.chars().filter(|ch| BASIC_COLOURS.contains(*ch)).collect();
+        let basics: Vec<&str> = fb.lex.vocab.colour.find(core).into_iter().map(|(_, n)| n).collect();
         let colour_text: String = colour_props.iter().map(|v| crate::text::fold(v)).collect();
-        if text.contains(core) || (!basics.is_empty() && basics.iter().all(|b| colour_text.contains(*b))) {
+        let listed = |n: &str| fb.lex.vocab.colour.has(&colour_text, n);
+        if text.contains(core) || (!basics.is_empty() && basics.iter().all(|b| listed(b))) {
             return supported(Some(prod.iri.clone()));
         }
         if !colour_props.is_empty() {
@@ -190,76 +184,16 @@ pub(super) fn check_colour(cx: &Ctx, c: &Candidate, core: &str) -> Outcome {
     }
 }
 
-/// Clause words saying what a product is made of.
-const MATERIAL_CUES: &[&str] = &["材质", "面料", "成分", "材料", "用料", "纯", "填充"];
-
-/// Generic material vocabulary: written form → canonical material.
-const MATERIALS: &[(&str, &str)] = &[
-    ("纯棉", "棉"),
-    ("全棉", "棉"),
-    ("棉麻", "棉麻"),
-    ("长绒棉", "棉"),
-    ("棉", "棉"),
-    ("亚麻", "麻"),
-    ("苎麻", "麻"),
-    ("真丝", "蚕丝"),
-    ("桑蚕丝", "蚕丝"),
-    ("蚕丝", "蚕丝"),
-    ("冰丝", "冰丝"),
-    ("山羊绒", "羊绒"),
-    ("羊绒", "羊绒"),
-    ("绵羊毛", "羊毛"),
-    ("羊毛", "羊毛"),
-    ("马海毛", "马海毛"),
-    ("羊驼毛", "羊驼毛"),
-    ("白鸭绒", "鸭绒"),
-    ("鸭绒", "鸭绒"),
-    ("白鹅绒", "鹅绒"),
-    ("鹅绒", "鹅绒"),
-    ("涤纶", "涤纶"),
-    ("聚酯纤维", "涤纶"),
-    ("锦纶", "锦纶"),
-    ("尼龙", "锦纶"),
-    ("氨纶", "氨纶"),
-    ("腈纶", "腈纶"),
-    ("粘纤", "粘纤"),
-    ("粘胶", "粘纤"),
-    ("人造棉", "粘纤"),
-    ("莫代尔", "莫代尔"),
-    ("天丝", "天丝"),
-    ("莱赛尔", "天丝"),
-    ("三醋酸", "醋酸"),
-    ("醋酸", "醋酸"),
-    ("雪纺", "雪纺"),
-    ("真皮", "真皮"),
-    ("牛皮", "真皮"),
-    ("羊皮", "真皮"),
-    ("pu皮", "pu"),
-    ("硅胶", "硅胶"),
-    ("tpu", "tpu"),
-    ("铝合金", "铝合金"),
-    ("不锈钢", "不锈钢"),
-    ("陶瓷", "陶瓷"),
-    ("玻璃", "玻璃"),
-    ("实木", "实木"),
-    ("竹", "竹"),
-];
-
-/// Leftmost-longest matcher over [`MATERIALS`].
-static MATERIAL_AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(MATERIALS.iter().map(|(w, _)| *w))
-        .expect("static automaton")
-});
-
-/// Material names in a folded text (range, canonical name); "棉麻" also counts as 棉 and 麻.
-pub(super) fn materials_in(s: &str) -> Vec<(Range<usize>, &'static str)> {
-    MATERIAL_AC
-        .find_iter(s)
-        .map(|m| (m.start()..m.end(), MATERIALS[m.pattern().as_usize()].1))
-        .collect()
+/// Material names in a folded text (range, material notation).
+pub(super) fn materials_in<'a>(s: &str, v: &'a Vocab) -> Vec<(Range<usize>, &'a str)> {
+    v.material.find(s)
 }
+
+/// Attribute concepts whose property values list what a product is made of.
+const MATERIAL_CONCEPTS: &[&str] = &["material", "filling"];
+
+/// Attribute concepts whose property values list a product's colours.
+const COLOUR_CONCEPTS: &[&str] = &["colour", "shade"];
 
 /// Prefixes that make a material the only one (纯棉, 全棉).
 const PURE_PREFIXES: &[&str] = &["纯", "全"];
@@ -267,11 +201,14 @@ const PURE_PREFIXES: &[&str] = &["纯", "全"];
 /// Materials, where the clause is about what the product is made of (and the word is not
 /// part of the product's own name).
 pub(super) fn material_candidates(scan: &mut ClauseScan, products: &ProductIndex) {
-    if scan.stance == Stance::Negate || !MATERIAL_CUES.iter().any(|w| scan.clause.contains(w)) {
+    let v = &scan.lex.vocab;
+    let cue =
+        scan.lex.has_label_of(scan.clause, MATERIAL_CONCEPTS) || PURE_PREFIXES.iter().any(|w| scan.clause.contains(w));
+    if scan.stance == Stance::Negate || !cue {
         return;
     }
     let (s, cl_start) = (scan.s, scan.cl.start);
-    for (r, canon) in materials_in(scan.clause) {
+    for (r, material) in materials_in(scan.clause, v) {
         let nr = cl_start + r.start..cl_start + r.end;
         let subj = scan.subject_at(nr.start);
         // A material word inside the product's own name is part of naming it.
@@ -281,7 +218,10 @@ pub(super) fn material_candidates(scan: &mut ClauseScan, products: &ProductIndex
             scan.push(
                 ClaimKind::Attribute,
                 nr,
-                What::Material { name: canon, pure },
+                What::Material {
+                    name: material.to_string(),
+                    pure,
+                },
                 subj,
                 false,
             );
@@ -289,23 +229,21 @@ pub(super) fn material_candidates(scan: &mut ClauseScan, products: &ProductIndex
     }
 }
 
-/// Whether a material is among the canonical materials of a text.
-fn material_listed(material: &str, text: &str) -> bool {
-    materials_in(text)
-        .iter()
-        .any(|(_, c)| *c == material || (*c == "棉麻" && (material == "棉" || material == "麻")))
-        || (material == "棉麻" && {
-            let ms = materials_in(text);
-            ms.iter().any(|(_, c)| *c == "棉") && ms.iter().any(|(_, c)| *c == "麻")
-        })
+/// Whether a material is among the materials of a text: named itself, inside a blend named
+/// (棉麻 lists 棉), or as a blend whose parts are all named.
+fn material_listed(material: &str, text: &str, v: &Vocab) -> bool {
+    let named: Vec<&str> = materials_in(text, v)
+        .into_iter()
+        .flat_map(|(_, m)| v.material.closure(m))
+        .collect();
+    let parts: Vec<&str> = v.material.closure(material).into_iter().skip(1).collect();
+    named.contains(&material) || !parts.is_empty() && parts.iter().all(|p| named.contains(p))
 }
-
-/// Property names that list a product's materials (besides the ontology's 材质 concept).
-const MATERIAL_PROPERTY_WORDS: &[&str] = &["材质", "面料", "成分", "填充"];
 
 /// A material named for a product must be one its facts list (where they list any).
 pub(super) fn check_material(cx: &Ctx, c: &Candidate, material: &str, pure: bool) -> Outcome {
     let fb = cx.fb;
+    let vocab = &fb.lex.vocab;
     let mut contra = 0;
     let mut expected = None;
     for &p in &c.subjects {
@@ -319,9 +257,8 @@ pub(super) fn check_material(cx: &Ctx, c: &Candidate, material: &str, pure: bool
             .properties
             .iter()
             .filter(|(n, v)| {
-                let concept = fb.lex.concept_of(n);
-                (concept == "材质" || MATERIAL_PROPERTY_WORDS.iter().any(|w| n.contains(w)))
-                    && !materials_in(&crate::text::fold(v)).is_empty()
+                MATERIAL_CONCEPTS.contains(&fb.lex.concept_of(n).as_str())
+                    && !materials_in(&crate::text::fold(v), vocab).is_empty()
             })
             .map(|(_, v)| v)
             .collect();
@@ -329,13 +266,13 @@ pub(super) fn check_material(cx: &Ctx, c: &Candidate, material: &str, pure: bool
         let pure_ok = !pure
             || listed.iter().all(|v| {
                 let f = crate::text::fold(v);
-                let ms = materials_in(&f);
+                let ms = materials_in(&f, vocab);
                 ms.iter().all(|(_, m)| *m == material)
                     || ms
                         .iter()
                         .any(|(r, m)| *m == material && f[..r.start].trim_end().ends_with("100%"))
             });
-        if material_listed(material, &text) && pure_ok {
+        if material_listed(material, &text, vocab) && pure_ok {
             return supported(Some(prod.iri.clone()));
         }
         if let Some(v) = listed.first() {

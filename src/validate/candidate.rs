@@ -52,7 +52,7 @@ pub(super) enum What {
     /// A colour word (the characters before 色).
     Colour(String),
     /// A material (canonical name, see [`materials_in`]); `pure` when written 纯X/全X.
-    Material { name: &'static str, pure: bool },
+    Material { name: String, pure: bool },
     /// A promotion state.
     PromoStatus(PromoClaim),
     /// A start or end date (a promotion's, or a pre-sale ship date).
@@ -145,6 +145,8 @@ pub(super) struct ClauseScan<'a> {
     pub(super) answer: &'a str,
     /// Candidates of the whole answer so far.
     pub(super) out: &'a mut Vec<Candidate>,
+    /// The labels and word lists.
+    pub(super) lex: &'a super::lexicon::Lexicon,
 }
 
 impl ClauseScan<'_> {

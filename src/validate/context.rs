@@ -4,7 +4,7 @@
 use super::candidate::{Candidate, Parsed};
 use super::facts::{FactBase, FactSentence, Scope};
 use super::mentions::{Mention, blank_mentions, same_type, same_value};
-use super::text::{canon, coverage, term_set};
+use super::text::{coverage, term_set};
 use crate::pipeline::ClaimStatus;
 use chrono::{DateTime, FixedOffset};
 use std::collections::HashSet;
@@ -43,7 +43,7 @@ impl<'p, 'f> Ctx<'p, 'f> {
             .map(|st| {
                 st.clauses
                     .iter()
-                    .map(|cl| term_set(&canon(&blank_mentions(s, cl, &parsed.mentions))))
+                    .map(|cl| term_set(&fb.lex.vocab.canon(&blank_mentions(s, cl, &parsed.mentions))))
                     .collect()
             })
             .collect();

@@ -10,7 +10,7 @@
 use super::attributes::{colour_candidates, material_candidates};
 use super::candidate::{Candidate, ClauseScan, Parsed, Piece, Subject, What};
 use super::lexicon::Lexicon;
-use super::mentions::{Mention, RE_DUR, Val, dur_hours, is_attr_dur_key, mentions};
+use super::mentions::{Mention, RE_DUR, Val, dur_hours, mentions};
 use super::policy::{courier_candidates, payer_candidates};
 use super::products::{ProductIndex, STRONG_MATCH};
 use super::promotions::{date_candidates, participation_candidates, status_candidates};
@@ -22,17 +22,6 @@ use crate::store::{MerchantFacts, Ontology};
 use regex::Regex;
 use std::ops::Range;
 use std::sync::LazyLock;
-
-/// Words that make a clause a shop-wide statement.
-const UNIVERSAL: &[&str] = &[
-    "所有商品",
-    "全部商品",
-    "全店",
-    "全场",
-    "本店所有",
-    "店内所有",
-    "每笔订单",
-];
 
 /// Whether a product match may become the subject, given the current subject.
 fn accepts(current: &Subject, g: &[usize], score: f64, leading_unique: bool) -> bool {
@@ -203,13 +192,14 @@ fn distinct_groups(pieces: &[Piece]) -> Vec<&Vec<usize>> {
 fn value_kind(m: &Mention) -> ClaimKind {
     match &m.val {
         Val::Money(_) => match m.key.as_deref() {
-            Some("运费" | "差价" | "手续费" | "扣" | "包邮" | "满" | "免息") => ClaimKind::Fee,
+            Some(
+                "shipping_fee" | "fee_difference" | "handling_fee" | "deduction" | "free_shipping" | "threshold"
+                | "interest_free",
+            ) => ClaimKind::Fee,
             _ => ClaimKind::Price,
         },
-        Val::Dur { .. } => match m.key.as_deref() {
-            Some(k) if is_attr_dur_key(k) => ClaimKind::Attribute,
-            _ => ClaimKind::Days,
-        },
+        Val::Dur { .. } if m.attr_dur => ClaimKind::Attribute,
+        Val::Dur { .. } => ClaimKind::Days,
         Val::Measure { .. } | Val::Spec { .. } | Val::Pct { .. } | Val::Ports { .. } => ClaimKind::Attribute,
         Val::Discount(_) | Val::Pair { .. } => ClaimKind::Promotion,
         Val::TimeRange(..) | Val::TimeOfDay { .. } => ClaimKind::Hours,
@@ -305,11 +295,12 @@ fn scan_clause(
         pieces: &pieces,
         is_list,
         // "所有商品…", "全店…": a shop-wide statement, about no one product.
-        universal: UNIVERSAL.iter().any(|w| clause.contains(w)) && pieces.is_empty(),
+        universal: a.lex.vocab.shop_wide.any(clause) && pieces.is_empty(),
         current,
         norm: a.norm,
         answer: a.answer,
         out: candidates,
+        lex: a.lex,
     };
     clause_candidates(&mut scan, &cl_ments, a);
     if !is_list && let Some((_, g, score)) = pieces.last() {

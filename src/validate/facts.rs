@@ -5,7 +5,7 @@
 use super::lexicon::Lexicon;
 use super::mentions::{Mention, mentions};
 use super::products::ProductIndex;
-use super::text::{Normed, blank_ranges, canon, fmt_money, segment, term_set};
+use super::text::{Normed, blank_ranges, fmt_money, segment, term_set};
 use crate::store::{MerchantFacts, Ontology};
 use std::collections::HashSet;
 
@@ -111,7 +111,7 @@ impl<'a> FactBase<'a> {
             }
         };
         let ctx_terms: HashSet<String> = context
-            .map(|c| term_set(&canon(&crate::text::fold_keep_spaces(c))))
+            .map(|c| term_set(&self.lex.vocab.canon(&crate::text::fold_keep_spaces(c))))
             .unwrap_or_default();
         let whole = Normed::new(text);
         for sent in segment(&whole.s) {
@@ -120,7 +120,7 @@ impl<'a> FactBase<'a> {
             let norm = Normed::new(&orig);
             let ments = mentions(&norm.s, &self.lex);
             let blanked = blank_ranges(&norm.s, &ments.iter().map(|m| m.range.clone()).collect::<Vec<_>>());
-            let mut terms = term_set(&canon(&blanked));
+            let mut terms = term_set(&self.lex.vocab.canon(&blanked));
             terms.extend(ctx_terms.iter().cloned());
             let declared = match &scope {
                 Scope::Own(p) => vec![*p],

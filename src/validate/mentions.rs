@@ -2,7 +2,7 @@
 //! percentages, ports, discounts, 满减 pairs, times of day, inventory counts), each keyed by
 //! the word it belongs to within its clause, and how two values compare.
 
-use super::lexicon::Lexicon;
+use super::lexicon::{Lexicon, Words};
 use super::text::{
     approx, ascii_boundary_after, ascii_boundary_before, blank_ranges, masks, overlaps, parse_num, prev_char, segment,
 };
@@ -49,6 +49,9 @@ pub(super) struct Mention {
     pub(super) key: Option<String>,
     /// A shopper body measure (身高/体重…), never a merchant claim.
     pub(super) body: bool,
+    /// A duration that describes the product (warranty, shelf life, battery life: a
+    /// `duration_role` under `attribute`), not a shop process.
+    pub(super) attr_dur: bool,
 }
 
 re!(
@@ -153,122 +156,21 @@ fn canon_unit(u: &str) -> &'static str {
     }
 }
 
-/// Key words for money, nearest before the value (within the clause).
-const MONEY_KEYS: &[(&str, &str)] = &[
-    ("运费险", "运费险"),
-    ("运费差价", "差价"),
-    ("差价", "差价"),
-    ("运费", "运费"),
-    ("邮费", "运费"),
-    ("手续费", "手续费"),
-    ("扣除", "扣"),
-    ("扣", "扣"),
-    ("可抵", "抵"),
-    ("抵扣", "抵"),
-    ("抵", "抵"),
-    ("金额", "金额"),
-    ("满", "满"),
-    ("立减", "减"),
-    ("减", "减"),
-    ("优惠", "减"),
-    ("售价", "价"),
-    ("价格", "价"),
-    ("单价", "价"),
-    ("原价", "价"),
-    ("现价", "价"),
-    ("到手价", "价"),
-    ("定价", "价"),
-    ("价", "价"),
-    ("合计", "总"),
-    ("总共", "总"),
-    ("一共", "总"),
-    ("总价", "总"),
-    ("实付", "总"),
-    ("=", "总"),
-    ("折后", "总"),
-    ("积", "积分"),
-    ("消费", "消费"),
-];
+/// Amount roles read only from the words after an amount, never as the nearest key before it.
+const AFTER_ONLY_ROLES: &[&str] = &["coupon", "free_shipping", "interest_free"];
 
-/// Event and attribute keys for durations (a following key is preferred).
-const DUR_KEYS: &[(&str, &str)] = &[
-    ("发货", "ship"),
-    ("发出", "ship"),
-    ("寄出", "ship"),
-    ("出库", "ship"),
-    ("送达", "deliver"),
-    ("送到", "deliver"),
-    ("到货", "deliver"),
-    ("退款", "refund"),
-    ("到账", "refund"),
-    ("无理由", "return"),
-    ("退货", "return"),
-    ("退换", "return"),
-    ("换货", "exchange"),
-    ("价保", "priceprotect"),
-    ("保价", "priceprotect"),
-    ("降价", "priceprotect"),
-    ("开票", "invoice"),
-    ("发票", "invoice"),
-    ("发送", "send"),
-    ("发到邮箱", "send"),
-    ("邮箱", "send"),
-    ("补货", "restock"),
-    ("质保", "warranty"),
-    ("保修", "warranty"),
-    ("保质期", "shelf"),
-    ("用完", "shelf"),
-    ("续航", "battery"),
-    ("待机", "battery"),
-];
-
-/// Duration keys that describe a product attribute rather than a shop process.
-pub(super) fn is_attr_dur_key(k: &str) -> bool {
-    matches!(k, "warranty" | "shelf" | "battery")
+/// The concept of `words` whose form ends nearest before `pos`, and its distance in bytes.
+fn nearest_before<'a>(clause: &str, pos: usize, words: &'a Words, skip: &[&str]) -> Option<(&'a str, usize)> {
+    words
+        .find(&clause[..pos])
+        .into_iter()
+        .rfind(|(_, n)| !skip.contains(n))
+        .map(|(r, n)| (n, pos - r.end))
 }
 
-/// Shopper body measures: a value after one is the shopper's, not a claim.
-const BODY_WORDS: &[&str] = &[
-    "身高", "体重", "腰围", "胸围", "臀围", "肩宽", "脚长", "头围", "年龄", "腿长",
-];
-
-/// The vocabulary key whose word ends nearest before `pos` (longest on ties), and its
-/// distance in bytes.
-fn nearest_before(clause: &str, pos: usize, vocab: &[(&str, &'static str)]) -> Option<(&'static str, usize)> {
-    let hay = &clause[..pos];
-    let mut best: Option<(&'static str, usize, usize)> = None; // key, end, len
-    for (w, k) in vocab {
-        if let Some(i) = hay.rfind(w) {
-            let end = i + w.len();
-            let better = match best {
-                None => true,
-                Some((_, be, bl)) => end > be || (end == be && w.len() > bl),
-            };
-            if better {
-                best = Some((k, end, w.len()));
-            }
-        }
-    }
-    best.map(|(k, end, _)| (k, pos - end))
-}
-
-/// The vocabulary key whose word starts nearest after `pos` (longest on ties), and its
-/// distance in bytes.
-fn nearest_after(clause: &str, pos: usize, vocab: &[(&str, &'static str)]) -> Option<(&'static str, usize)> {
-    let hay = &clause[pos..];
-    let mut best: Option<(&'static str, usize, usize)> = None;
-    for (w, k) in vocab {
-        if let Some(i) = hay.find(w) {
-            let better = match best {
-                None => true,
-                Some((_, bi, bl)) => i < bi || (i == bi && w.len() > bl),
-            };
-            if better {
-                best = Some((k, i, w.len()));
-            }
-        }
-    }
-    best.map(|(k, i, _)| (k, i))
+/// The concept of `words` whose form starts nearest after `pos`, and its distance in bytes.
+fn nearest_after<'a>(clause: &str, pos: usize, words: &'a Words) -> Option<(&'a str, usize)> {
+    words.find(&clause[pos..]).into_iter().next().map(|(r, n)| (n, r.start))
 }
 
 /// The clause holding folded offset `pos`.
@@ -310,6 +212,7 @@ impl<'s> Scan<'s> {
             range: r,
             key: None,
             body: false,
+            attr_dur: false,
         });
     }
 }
@@ -710,15 +613,17 @@ fn assign_keys(out: &mut [Mention], s: &str, clauses: &[Range<usize>], lex: &Lex
             .into_iter()
             .rev()
             .collect();
-        m.body = BODY_WORDS.iter().any(|w| before.contains(w));
+        let v = &lex.vocab;
+        m.body = v.body.any(&before);
+        let attr = |k: &str| v.duration.closure(k).contains(&"attribute");
         m.key = match &m.val {
-            Val::Money(_) => money_key(clause, pos, end),
+            Val::Money(_) => money_key(clause, pos, end, &v.amount),
             Val::Dur { .. } => {
-                let after = nearest_after(clause, end, DUR_KEYS);
-                let before = nearest_before(clause, pos, DUR_KEYS);
+                let after = nearest_after(clause, end, &v.duration);
+                let before = nearest_before(clause, pos, &v.duration, &[]);
                 match (after, before) {
                     // An attribute key right before the value wins ("质保1年", "续航10小时").
-                    (_, Some((k, d))) if is_attr_dur_key(k) && d <= 6 => Some(k.to_string()),
+                    (_, Some((k, d))) if attr(k) && d <= 6 => Some(k.to_string()),
                     (Some((k, _)), _) => Some(k.to_string()),
                     (None, Some((k, _))) => Some(k.to_string()),
                     _ => None,
@@ -726,54 +631,52 @@ fn assign_keys(out: &mut [Mention], s: &str, clauses: &[Range<usize>], lex: &Lex
             }
             Val::Measure { .. } | Val::Pct { .. } => lex.attr_key_before(clause, pos),
             Val::Spec { prefix, .. } => Some(prefix.to_string()),
-            Val::Pair { .. } => Some("满减".to_string()),
+            Val::Pair { .. } => Some("threshold_reduction".to_string()),
             _ => None,
         };
+        m.attr_dur = matches!(m.val, Val::Dur { .. }) && m.key.as_deref().is_some_and(attr);
     }
 }
 
-/// Words right after an amount that make it a coupon's value (20元无门槛, 10元优惠券).
-const COUPON_WORDS: &[&str] = &["无门槛", "优惠券", "券", "店铺券"];
-
-/// The key of an amount: a fee word right after it, else the nearest money key before it
-/// (满 only when it touches the number: a threshold, then 包邮 or 免息 when they follow).
-fn money_key(clause: &str, pos: usize, end: usize) -> Option<String> {
+/// The role of an amount: a coupon, fee or fee difference named right after it, else the
+/// nearest role named before it (a threshold only when 满 touches the number: then 包邮 or
+/// 免息 after it make it a free-shipping or interest-free threshold).
+fn money_key(clause: &str, pos: usize, end: usize, words: &Words) -> Option<String> {
     let after: String = clause[end..].chars().take(5).collect();
-    if COUPON_WORDS.iter().any(|w| after.starts_with(w)) {
-        return Some("券".to_string());
-    }
     let after = after.trim_start_matches(['的', ' ']);
-    let threshold = nearest_before(clause, pos, MONEY_KEYS).is_some_and(|(k, d)| k == "满" && d <= 1);
-    if !threshold {
-        if after.starts_with("运费") && !after.starts_with("运费险") || after.starts_with("邮费") {
-            return Some("运费".to_string());
-        }
-        if after.starts_with("差价") {
-            return Some("差价".to_string());
-        }
+    let named_after = words
+        .find(after)
+        .into_iter()
+        .next()
+        .filter(|(r, _)| r.start == 0)
+        .map(|(_, n)| n);
+    if named_after == Some("coupon") {
+        return Some("coupon".to_string());
     }
-    // (`nearest_before` distances are in bytes: 满 must touch the number.)
-    let (mut k, dist) = nearest_before(clause, pos, MONEY_KEYS)?;
-    if k == "满" && dist > 1 {
+    let threshold =
+        nearest_before(clause, pos, words, AFTER_ONLY_ROLES).is_some_and(|(k, d)| k == "threshold" && d <= 1);
+    if !threshold && let Some(k @ ("shipping_fee" | "fee_difference")) = named_after {
+        return Some(k.to_string());
+    }
+    // (distances are in bytes: 满 must touch the number.)
+    let (mut k, dist) = nearest_before(clause, pos, words, AFTER_ONLY_ROLES)?;
+    if k == "threshold" && dist > 1 {
         // "不满的话收8元": 满 is not this number's key; look further back.
-        match nearest_before(clause, pos - dist - "满".len(), MONEY_KEYS) {
-            Some((k2, _)) if k2 != "满" => k = k2,
+        let before_threshold = pos - dist - words.forms_of("threshold").map(str::len).min().unwrap_or(0);
+        match nearest_before(clause, before_threshold, words, AFTER_ONLY_ROLES) {
+            Some((k2, _)) if k2 != "threshold" => k = k2,
             _ => return None,
         }
     }
-    if k == "满" {
+    if k == "threshold" {
         let rest = &clause[end..];
-        if rest.contains("包邮") {
-            return Some("包邮".to_string());
-        }
-        if rest.contains("免息") {
-            return Some("免息".to_string());
+        for role in ["free_shipping", "interest_free"] {
+            if words.has(rest, role) {
+                return Some(role.to_string());
+            }
         }
     }
-    if k == "运费险" {
-        return None;
-    }
-    Some(k.to_string())
+    (k != "insurance").then(|| k.to_string())
 }
 
 /// Characters that end a percentage's component name (60%棉和40%涤纶).

@@ -6,79 +6,60 @@
 use super::candidate::{ClauseScan, Parsed, Payer, What};
 use super::context::{Ctx, Outcome, contradicted, supported, unverifiable};
 use super::facts::{FactBase, FactSentence, Scope};
+use super::lexicon::Vocab;
 use super::mentions::{Mention, blank_mentions};
-use super::text::{Normed, Stance, blank_ranges, canon, cond_terms, coverage, neg_marker, stance, term_set};
+use super::text::{Normed, Stance, blank_ranges, coverage, neg_marker, stance, term_set};
 use crate::pipeline::{Claim, ClaimKind, ClaimStatus};
 use std::collections::HashSet;
 
-/// Who a payer word names (followed by a [`PAY_VERBS`] verb).
-const PAYER_WORDS: &[(&str, Payer)] = &[
-    ("运费险", Payer::Insurance),
-    ("您", Payer::Buyer),
-    ("买家", Payer::Buyer),
-    ("顾客", Payer::Buyer),
-    ("客户", Payer::Buyer),
-    ("消费者", Payer::Buyer),
-    ("自己", Payer::Buyer),
-    ("本店", Payer::Shop),
-    ("店铺", Payer::Shop),
-    ("商家", Payer::Shop),
-    ("卖家", Payer::Shop),
-    ("我们", Payer::Shop),
-];
-
-/// Verbs of paying.
-const PAY_VERBS: &[&str] = &["承担", "负责", "支付", "自理", "自付", "赔付", "出"];
-
-/// Words that make a 运费 clause about returns.
-const RETURN_WORDS: &[&str] = &["退货", "退换", "寄回", "无理由"];
-
-/// Faults that are the shop's in any case (besides 质量 not preceded by 非).
-const SHOP_FAULT_WORDS: &[&str] = &["错发", "漏发", "破损"];
-
-/// Phrases that put return shipping on the buyer without naming them ("需自行承担").
-const BUYER_PAYS: &[&str] = &["需承担", "需要承担", "要承担", "需自行承担", "需自付"];
-
-/// Who pays return shipping, as stated in a folded clause (with its sentence for context).
-fn payer_in(clause: &str, sentence: &str) -> Option<Payer> {
-    if !clause.contains("运费") {
+/// Who pays return shipping, as stated in a folded clause (with its sentence for context):
+/// a `payer` word followed by a paying verb, or a buyer-pays phrase, in a clause about the
+/// shipping fee of a return.
+fn payer_in(clause: &str, sentence: &str, v: &Vocab) -> Option<Payer> {
+    if !v.amount.has(clause, "shipping_fee") && !v.amount.has(clause, "insurance") {
         return None;
     }
-    let returnish = RETURN_WORDS.iter().any(|w| clause.contains(w) || sentence.contains(w));
-    if !returnish {
+    let returnish =
+        |t: &str| v.topic.has(t, "return") || v.canonical.has(t, "no_reason") || v.canonical.has(t, "return");
+    if !returnish(clause) && !returnish(sentence) {
         return None;
     }
-    // Quality problems are the shop's in any case; not a claim about the general rule.
-    let quality = sentence
-        .match_indices("质量")
-        .any(|(i, _)| !sentence[..i].ends_with('非'))
-        || SHOP_FAULT_WORDS.iter().any(|w| sentence.contains(w));
-    if quality {
+    // Faults that are the shop's in any case ("非质量问题" is not one): no claim about the rule.
+    let shop_fault = v
+        .shop_fault
+        .find(sentence)
+        .iter()
+        .any(|(r, _)| !sentence[..r.start].ends_with('非'));
+    if shop_fault {
         return None;
     }
-    for (w, p) in PAYER_WORDS {
-        let mut from = 0;
-        while let Some(i) = clause[from..].find(w) {
-            let at = from + i + w.len();
-            let rest: String = clause[at..].chars().take(4).collect();
-            if PAY_VERBS.iter().any(|v| rest.contains(v))
-                && !(*w == "运费险" && rest.starts_with('的'))
-                && (*p == Payer::Insurance || !clause[..from + i].ends_with("运费"))
-            {
-                return Some(*p);
-            }
-            from = at;
+    let fee_before = |at: usize| {
+        v.amount
+            .find(&clause[..at])
+            .last()
+            .is_some_and(|(r, n)| r.end == at && *n == "shipping_fee")
+    };
+    for (r, n) in v.payer.find(clause) {
+        let payer = match n {
+            "buyer" => Payer::Buyer,
+            "shop" => Payer::Shop,
+            "insurance" => Payer::Insurance,
+            _ => continue,
+        };
+        let rest: String = clause[r.end..].chars().take(4).collect();
+        if v.payer.has(&rest, "pays")
+            && !(payer == Payer::Insurance && rest.starts_with('的'))
+            && (payer == Payer::Insurance || !fee_before(r.start))
+        {
+            return Some(payer);
         }
     }
-    if BUYER_PAYS.iter().any(|w| clause.contains(w)) {
-        return Some(Payer::Buyer);
-    }
-    None
+    v.payer.has(clause, "buyer_pays").then_some(Payer::Buyer)
 }
 
 /// Who pays return shipping, as a clause states it.
 pub(super) fn payer_candidates(scan: &mut ClauseScan) {
-    if let Some(p) = payer_in(scan.clause, &scan.s[scan.sent.range.clone()]) {
+    if let Some(p) = payer_in(scan.clause, &scan.s[scan.sent.range.clone()], &scan.lex.vocab) {
         scan.push(ClaimKind::Policy, scan.cl.clone(), What::Payer(p), Vec::new(), false);
     }
 }
@@ -102,7 +83,7 @@ impl PayerFacts {
         let mut text = None;
         for f in fb.own_sentences() {
             for cl in &f.clauses {
-                if let Some(p) = payer_in(&f.norm.s[cl.clone()], &f.norm.s) {
+                if let Some(p) = payer_in(&f.norm.s[cl.clone()], &f.norm.s, &fb.lex.vocab) {
                     set.insert(p);
                     iri.get_or_insert_with(|| f.iri.clone());
                     text.get_or_insert_with(|| f.orig.get(f.norm.orig(cl)).unwrap_or("").to_string());
@@ -180,7 +161,7 @@ impl CourierFacts {
                     .into_iter()
                     .rev()
                     .collect();
-                if before.contains("默认") {
+                if fb.lex.vocab.courier_default.has(&before, "default") {
                     default.insert(c);
                 }
                 let mut end = r.end;
@@ -196,9 +177,6 @@ impl CourierFacts {
         CourierFacts { all, default, text }
     }
 }
-
-/// Words before a courier name that make it the shop's default ("默认发顺丰").
-const DEFAULT_COURIER_WORDS: &[&str] = &["默认", "只发", "都发", "统一", "一律", "合作"];
 
 /// Suffixes a courier name is written with in an answer ("顺丰快递").
 const COURIER_SUFFIXES: &[&str] = &["快递", "速运", "速递"];
@@ -218,7 +196,7 @@ pub(super) fn courier_candidates(scan: &mut ClauseScan, couriers: &[(std::ops::R
             .into_iter()
             .rev()
             .collect();
-        let default = DEFAULT_COURIER_WORDS.iter().any(|w| before.contains(w));
+        let default = scan.lex.vocab.courier_default.any(&before);
         // Extend to "X快递"/"X速运" as written.
         let mut end = r.end;
         for suf in COURIER_SUFFIXES {
@@ -284,6 +262,7 @@ pub(super) struct NegFact {
 
 /// Negated fact clauses ("<cond> 不支持 <topic>") with their distinctive condition terms.
 pub(super) fn neg_facts(fb: &FactBase) -> Vec<NegFact> {
+    let v = &fb.lex.vocab;
     // (topic terms, condition terms, clause text, IRI, declared products)
     type RawNeg = (HashSet<String>, HashSet<String>, String, String, Vec<usize>);
     let mut raw: Vec<RawNeg> = Vec::new();
@@ -297,9 +276,9 @@ pub(super) fn neg_facts(fb: &FactBase) -> Vec<NegFact> {
             };
             let at = cl.start + pos;
             let topic_txt = strip_particles(&s[at + marker.len()..cl.end]);
-            let topic = term_set(&canon(&blank_values(topic_txt, &f.mentions, at + marker.len())));
+            let topic = term_set(&v.canon(&blank_values(topic_txt, &f.mentions, at + marker.len())));
             let cond_txt = &s[cond_start..at];
-            let cond = cond_terms(cond_txt);
+            let cond = v.cond_terms(cond_txt);
             cond_start = cl.end;
             if topic.is_empty() {
                 continue;
@@ -312,7 +291,7 @@ pub(super) fn neg_facts(fb: &FactBase) -> Vec<NegFact> {
     let positives: Vec<HashSet<String>> = fb
         .own_sentences()
         .filter(|f| f.clauses.iter().all(|c| stance(&f.norm.s[c.clone()]) != Stance::Negate))
-        .map(|f| cond_terms(&f.norm.s))
+        .map(|f| v.cond_terms(&f.norm.s))
         .collect();
     let stop: HashSet<&str> = STOP_TERMS.iter().copied().collect();
     let mut negs = Vec::new();
@@ -384,7 +363,7 @@ pub(super) fn policy_claims(cx: &Ctx, negs: &[NegFact]) -> Vec<(Claim, std::ops:
         let mut accepted: HashSet<String> = q_terms.clone();
         for (ci, cl) in st.clauses.iter().enumerate() {
             if p.stances[si][ci] != Stance::Negate {
-                accepted.extend(cond_terms(&s[cl.clone()]));
+                accepted.extend(cx.fb.lex.vocab.cond_terms(&s[cl.clone()]));
             }
         }
         let sentence_affirms = p.stances[si].contains(&Stance::Affirm) || (si == 0 && opener_affirms);
@@ -418,7 +397,10 @@ fn opens_with_yes(p: &Parsed) -> bool {
 /// nouns of the question do not (the answer names its products itself).
 fn question_conditions(cx: &Ctx, opener_affirms: bool) -> HashSet<String> {
     if opener_affirms {
-        cond_terms(&cx.p.question.s)
+        cx.fb
+            .lex
+            .vocab
+            .cond_terms(&cx.p.question.s)
             .into_iter()
             .filter(|t| !cx.fb.product_terms.contains(t))
             .collect()
@@ -438,7 +420,7 @@ fn allowed_refusal<'n>(
     sentence_affirms: bool,
 ) -> Option<&'n NegFact> {
     let p = cx.p;
-    let cterms = term_set(&canon(&blank_mentions(&p.norm.s, cl, &p.mentions)));
+    let cterms = term_set(&cx.fb.lex.vocab.canon(&blank_mentions(&p.norm.s, cl, &p.mentions)));
     negs.iter().find(|nf| {
         // A statement about some products holds only for answers about them.
         if !nf.products.is_empty()
@@ -470,7 +452,7 @@ fn refused_offer<'p>(cx: &Ctx<'p, '_>, negs: &[NegFact], clause: &str) -> Option
         return None;
     }
     let topic_txt = strip_particles(&clause[pos + marker.len()..]);
-    let topic = term_set(&canon(topic_txt));
+    let topic = term_set(&cx.fb.lex.vocab.canon(topic_txt));
     if topic.len() < 2
         || negs
             .iter()

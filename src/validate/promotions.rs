@@ -12,30 +12,6 @@ use crate::store::merchant::PromotionStatus;
 use chrono::{DateTime, Datelike, FixedOffset};
 use std::collections::HashSet;
 
-/// Words saying a promotion is on.
-const RUNNING: &[&str] = &[
-    "正在进行",
-    "进行中",
-    "正在",
-    "现在",
-    "目前",
-    "当前",
-    "还在",
-    "还能享受",
-    "仍在",
-    "都送",
-    "火热",
-];
-
-/// Words saying a promotion is over.
-const ENDED: &[&str] = &["已经结束", "已结束", "结束了", "已截止", "已经截止", "已过期"];
-
-/// Words saying a promotion has not started.
-const UPCOMING: &[&str] = &["还没开始", "尚未开始", "即将开始", "还未开始", "没开始"];
-
-/// Words saying a product takes part in a promotion.
-const PARTICIPATE: &[&str] = &["参与", "参加", "也在", "能用", "可以用", "能享", "可享", "享受", "也能"];
-
 /// A promotion with its matching terms.
 #[derive(Debug, Clone)]
 pub(super) struct PromoInfo {
@@ -73,12 +49,19 @@ pub(super) fn promo_infos(fb: &FactBase) -> Vec<PromoInfo> {
 
 /// The promotion state a clause states: upcoming, ended, or running (unless negated).
 pub(super) fn status_candidates(scan: &mut ClauseScan) {
-    let clause = scan.clause;
-    let state = if UPCOMING.iter().any(|w| clause.contains(w)) {
+    let found: Vec<&str> = scan
+        .lex
+        .vocab
+        .promotion
+        .find(scan.clause)
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    let state = if found.contains(&"upcoming") {
         Some(PromoClaim::Upcoming)
-    } else if ENDED.iter().any(|w| clause.contains(w)) {
+    } else if found.contains(&"ended") {
         Some(PromoClaim::Ended)
-    } else if RUNNING.iter().any(|w| clause.contains(w)) && scan.stance != Stance::Negate {
+    } else if found.iter().any(|n| matches!(*n, "running" | "started")) && scan.stance != Stance::Negate {
         Some(PromoClaim::Running)
     } else {
         None
@@ -116,7 +99,7 @@ pub(super) fn date_candidates(scan: &mut ClauseScan, dates: &[DateMention]) {
 
 /// A clause saying its product takes part in a promotion ("也参与", "可享"), unless negated.
 pub(super) fn participation_candidates(scan: &mut ClauseScan) {
-    if scan.stance != Stance::Negate && PARTICIPATE.iter().any(|w| scan.clause.contains(w)) {
+    if scan.stance != Stance::Negate && scan.lex.vocab.promotion.has(scan.clause, "takes_part") {
         let subj = scan.subject_at(scan.cl.end);
         scan.push(ClaimKind::Promotion, scan.cl.clone(), What::Participation, subj, false);
     }

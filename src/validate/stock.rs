@@ -1,57 +1,11 @@
-//! Stock claims: 有货 / 现货 / 缺货 phrases ([`STOCK_PHRASES`]) and inventory counts, checked
-//! against the subject product's offer.
+//! Stock claims: 有货 / 现货 / 缺货 phrases (the `stock` vocabulary of the schema) and
+//! inventory counts, checked against the subject product's offer.
 
 use super::candidate::{Candidate, ClauseScan, StockClaim, What};
 use super::context::{Ctx, Outcome, contradicted, supported, unverifiable};
 use super::products::ProductIndex;
 use crate::pipeline::ClaimKind;
 use crate::store::merchant::Availability;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use std::sync::LazyLock;
-
-/// Stock phrases and the state they claim (`None`: the phrase claims nothing, e.g. 有货的话).
-const STOCK_PHRASES: &[(&str, Option<StockClaim>)] = &[
-    ("不缺货", Some(StockClaim::InStock)),
-    ("没缺货", Some(StockClaim::InStock)),
-    ("缺货的", None),
-    ("缺货商品", None),
-    ("缺货", Some(StockClaim::OutOfStock)),
-    ("售罄", Some(StockClaim::OutOfStock)),
-    ("卖完", Some(StockClaim::OutOfStock)),
-    ("卖光", Some(StockClaim::OutOfStock)),
-    ("断货", Some(StockClaim::OutOfStock)),
-    ("没货", Some(StockClaim::OutOfStock)),
-    ("无货", Some(StockClaim::OutOfStock)),
-    ("没有货", Some(StockClaim::OutOfStock)),
-    ("没有现货", Some(StockClaim::OutOfStock)),
-    ("无现货", Some(StockClaim::OutOfStock)),
-    ("暂无库存", Some(StockClaim::OutOfStock)),
-    ("没有库存", Some(StockClaim::OutOfStock)),
-    ("无库存", Some(StockClaim::OutOfStock)),
-    ("已下架", Some(StockClaim::OutOfStock)),
-    ("有货的话", None),
-    ("有没有货", None),
-    ("是否有货", None),
-    ("有货", Some(StockClaim::InStock)),
-    ("现货商品", None),
-    ("现货款", None),
-    ("现货的话", None),
-    ("现货", Some(StockClaim::Spot)),
-    ("有现货", Some(StockClaim::Spot)),
-    ("补货中", Some(StockClaim::OutOfStock)),
-    ("正在补货", Some(StockClaim::OutOfStock)),
-    ("有库存", Some(StockClaim::InStock)),
-    ("库存充足", Some(StockClaim::InStock)),
-    ("货源充足", Some(StockClaim::InStock)),
-];
-
-/// Leftmost-longest matcher over [`STOCK_PHRASES`].
-static STOCK_AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(STOCK_PHRASES.iter().map(|(p, _)| *p))
-        .expect("static automaton")
-});
 
 /// Words before a stock phrase that make it a condition ("如果有货…"), not a claim.
 const CONDITION_WORDS: &[&str] = &["如果", "若", "如"];
@@ -59,18 +13,21 @@ const CONDITION_WORDS: &[&str] = &["如果", "若", "如"];
 /// Stock phrases of a clause (有货 / 现货 / 缺货…) for the product they are about.
 pub(super) fn stock_candidates(scan: &mut ClauseScan, products: &ProductIndex) {
     let (s, cl, clause) = (scan.s, scan.cl.clone(), scan.clause);
-    for m in STOCK_AC.find_iter(clause) {
-        let Some(state) = STOCK_PHRASES[m.pattern().as_usize()].1 else {
-            continue;
+    for (r, notation) in scan.lex.vocab.stock.find(clause) {
+        let state = match notation {
+            "in_stock" => StockClaim::InStock,
+            "spot" => StockClaim::Spot,
+            "out_of_stock" => StockClaim::OutOfStock,
+            _ => continue,
         };
-        let before: String = clause[..m.start()].chars().rev().take(3).collect();
+        let before: String = clause[..r.start].chars().rev().take(3).collect();
         if CONDITION_WORDS
             .iter()
             .any(|w| before.contains(&w.chars().rev().collect::<String>()))
         {
             continue;
         }
-        let nr = cl.start + m.start()..cl.start + m.end();
+        let nr = cl.start + r.start..cl.start + r.end;
         let mut subj = scan.subject_at(nr.start);
         if subj.is_empty() {
             // "有货的亲，<product>…": the product named later in the sentence.

@@ -366,7 +366,7 @@ const AFF_MARKERS: &[&str] = &[
 
 /// Removes parenthesised exceptions ("（偏远地区除外）"): they restrict a
 /// statement without negating it, and name no condition the statement accepts.
-fn strip_exceptions(s: &str) -> String {
+pub(super) fn strip_exceptions(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(open) = rest.find(['(', '（']) {
@@ -417,43 +417,6 @@ pub(super) fn neg_marker(clause: &str) -> Option<(usize, &'static str)> {
         .min_by(|a, b| a.0.cmp(&b.0).then(b.1.len().cmp(&a.1.len())))
 }
 
-/// Verb forms folded to one spelling before matching conditions (generic vocabulary).
-const CANON: &[(&str, &str)] = &[
-    ("使用过", "使用"),
-    ("用过", "使用"),
-    ("用了", "使用"),
-    ("拆开", "拆封"),
-    ("拆了", "拆封"),
-    ("拆过", "拆封"),
-    ("剪掉了", "剪掉"),
-    ("剪了", "剪掉"),
-    ("激活了", "激活"),
-    ("洗过", "洗涤"),
-    ("洗了", "洗涤"),
-    ("穿过", "穿着"),
-    ("退换货", "退货"),
-    ("退换", "退货"),
-    ("增值税专用发票", "专票"),
-    ("专用发票", "专票"),
-    ("增值税专票", "专票"),
-    ("增值税普通发票", "普票"),
-    ("普通发票", "普票"),
-    ("保价", "价保"),
-    ("七天无理由", "无理由"),
-    ("7天无理由", "无理由"),
-];
-
-/// Canonical spelling of generic verb forms.
-pub(super) fn canon(s: &str) -> String {
-    let mut out = s.to_string();
-    for (a, b) in CANON {
-        if out.contains(a) {
-            out = out.replace(a, b);
-        }
-    }
-    out
-}
-
 /// Replaces the value mentions of a folded text by spaces (keeping byte offsets valid).
 pub(super) fn blank_ranges(s: &str, ranges: &[Range<usize>]) -> String {
     let mut out = String::with_capacity(s.len());
@@ -468,7 +431,7 @@ pub(super) fn blank_ranges(s: &str, ranges: &[Range<usize>]) -> String {
 }
 
 /// Removes "未X / 没X / 不X / 非X" spans (a negated condition is no condition).
-fn drop_negated(s: &str) -> String {
+pub(super) fn drop_negated(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::new();
     let mut i = 0;
@@ -482,15 +445,6 @@ fn drop_negated(s: &str) -> String {
         i += 1;
     }
     out
-}
-
-/// Condition terms of a text for policy matching: canonical verbs, negated spans and bare
-/// numbers left out.
-pub(super) fn cond_terms(s: &str) -> HashSet<String> {
-    term_set(&drop_negated(&canon(&strip_exceptions(s))))
-        .into_iter()
-        .filter(|t| !t.chars().all(|c| c.is_ascii_digit()))
-        .collect()
 }
 
 /// Matching terms of a text (CJK bigrams, ASCII words), lone CJK characters left out.

@@ -31,13 +31,13 @@ pub(super) fn check_price(cx: &Ctx, promos: &[PromoInfo], c: &Candidate, m: &Men
         .iter()
         .enumerate()
         .find(|(i, _)| fb.price(*i).is_some_and(|x| (x - v).abs() < 0.011));
-    if m.key.as_deref() == Some("总") && !c.in_question {
+    if m.key.as_deref() == Some("total") && !c.in_question {
         // A stated total that no combination of the answer's amounts gives.
         if let Some(o) = wrong_total(cx, m, v) {
             return o;
         }
     }
-    if prices.is_empty() || c.in_question || m.key.as_deref() == Some("总") {
+    if prices.is_empty() || c.in_question || m.key.as_deref() == Some("total") {
         return match any_price {
             Some((i, _)) if c.subjects.is_empty() => supported(fb.offer_iri(i)),
             _ => unverifiable(),
@@ -254,7 +254,7 @@ fn arithmetic_cues(cx: &Ctx, except: &std::ops::Range<usize>) -> (bool, bool) {
     let total =
         cx.p.mentions
             .iter()
-            .any(|m| m.range == *except && m.key.as_deref() == Some("总"));
+            .any(|m| m.range == *except && m.key.as_deref() == Some("total"));
     let sum_cue = total || SUM_CUES.iter().any(|w| sent.contains(w));
     let diff_cue = total || DIFF_CUES.iter().any(|w| sent.contains(w));
     (sum_cue, diff_cue)
@@ -334,7 +334,7 @@ pub(super) fn check_shop_value(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome 
         }
         // "法律规定七天无理由…": a statement of the general rule, true as such.
         let sentence = &cx.p.norm.s[cx.p.sents[c.sentence].range.clone()];
-        if GENERAL_CUES.iter().any(|w| sentence.contains(w)) && general_supports(cx, m) {
+        if cx.fb.lex.vocab.authority.any(sentence) && general_supports(cx, m) {
             return supported(None);
         }
         return contradicted(exp, Some(iri));
@@ -344,21 +344,6 @@ pub(super) fn check_shop_value(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome 
     }
     unverifiable()
 }
-
-/// Words that present a statement as law or general practice rather than the shop's rule.
-const GENERAL_CUES: &[&str] = &[
-    "法律",
-    "法规",
-    "国家规定",
-    "按规定",
-    "根据规定",
-    "依法",
-    "消费者权益保护法",
-    "电子商务法",
-    "三包规定",
-    "平台规则",
-    "一般来说",
-];
 
 /// Whether the general layer states the same value.
 fn general_supports(cx: &Ctx, m: &Mention) -> bool {

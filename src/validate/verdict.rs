@@ -151,7 +151,9 @@ fn check_candidate(k: &Checker, cx: &Ctx, c: &Candidate) -> Option<Checked> {
 /// values, and everything else as a shop value.
 fn check_value(k: &Checker, cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
     match &m.val {
-        Val::Money(v) if matches!(m.key.as_deref(), None | Some("价" | "总")) => check_price(cx, &k.promos, c, m, *v),
+        Val::Money(v) if matches!(m.key.as_deref(), None | Some("price" | "total")) => {
+            check_price(cx, &k.promos, c, m, *v)
+        }
         Val::Inventory(n) => check_inventory(cx, c, *n),
         Val::TimeRange(a, b) => check_range(&k.hours, c, *a, *b),
         _ if is_attr_val(m) => check_attribute(cx, c, m),
