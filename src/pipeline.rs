@@ -177,8 +177,12 @@ pub enum ClaimStatus {
     Supported,
     /// The merchant's facts hold a different value for the same thing.
     Contradicted,
-    /// Nothing in the facts decides it.
+    /// Nothing in the facts decides it, and it is no claim about the merchant (or it denies
+    /// something).
     Unverifiable,
+    /// A claim about the merchant's products, policies, promotions or service that no fact
+    /// supports (an invented scent, codec, service): closed world.
+    Unsupported,
 }
 
 /// One checked claim.

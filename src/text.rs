@@ -32,6 +32,16 @@ pub fn words(s: &str) -> Vec<String> {
     out
 }
 
+/// The words of a text by jieba's default mode, folded, in order (single characters kept).
+pub fn cut(s: &str) -> Vec<String> {
+    JIEBA
+        .cut(&fold_keep_spaces(s), true)
+        .into_iter()
+        .map(|w| w.word.trim().to_string())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 /// Whether `c` is a CJK ideograph.
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)

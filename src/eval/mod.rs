@@ -250,18 +250,27 @@ pub fn run_validation(engine: &Engine, path: &Path, default_now: Clock, half: Ha
         let at = case_clock(c.now.as_deref(), default_now)?;
         let v = engine.validate(&c.merchant_id, &c.answer, &c.question, at)?;
         let flagged = v.verdict != Verdict::Pass;
+        let why = || {
+            let claims: Vec<String> = v
+                .claims
+                .iter()
+                .filter(|c| flagged != (c.status == crate::pipeline::ClaimStatus::Supported))
+                .map(|c| format!("{:?}/{:?} {:?}→{:?}", c.kind, c.status, c.text, c.expected))
+                .collect();
+            format!("{} | {} | {}", c.question, c.answer, claims.join("; "))
+        };
         if c.expected == "fail" {
             fails += 1;
             if flagged {
                 flagged_fails += 1
             } else {
-                misses.push((c.id.clone(), "fail".into()))
+                misses.push((c.id.clone(), format!("fail: {}", why())))
             }
         } else {
             passes += 1;
             if flagged {
                 flagged_passes += 1;
-                misses.push((c.id.clone(), "pass".into()))
+                misses.push((c.id.clone(), format!("pass: {}", why())))
             }
         }
     }

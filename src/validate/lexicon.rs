@@ -133,7 +133,6 @@ impl Words {
 
 /// The `zk:Vocabulary` schemes the validator reads, by scheme.
 #[derive(Debug, Clone, Default)]
-#[allow(dead_code)] // `region` and `discourse` are read by the proposition check (next commit)
 pub(super) struct Vocab {
     /// Stock states (`in_stock`, `spot`, `out_of_stock`, `mention`).
     pub(super) stock: Words,

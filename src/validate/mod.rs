@@ -33,6 +33,7 @@ mod mentions;
 mod policy;
 mod products;
 mod promotions;
+mod proposition;
 mod stock;
 mod text;
 mod values;

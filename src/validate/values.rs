@@ -278,17 +278,24 @@ fn quantities(s: &str) -> Vec<f64> {
 pub(super) fn check_shop_value(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
     let fb = cx.fb;
     let subj = &c.subjects;
-    let support_scope = |f: &FactSentence| match &f.scope {
-        Scope::Own(p) => subj.is_empty() || subj.contains(p),
-        Scope::Tagged(ps) => subj.is_empty() || ps.iter().any(|p| subj.contains(p)),
-        Scope::Shop => true,
-        Scope::General => false,
+    let regions = RegionFilter::new(cx, c, m);
+    let support_scope = |f: &FactSentence| {
+        regions.fits(f)
+            && match &f.scope {
+                Scope::Own(p) => subj.is_empty() || subj.contains(p),
+                Scope::Tagged(ps) => subj.is_empty() || ps.iter().any(|p| subj.contains(p)),
+                Scope::Shop => true,
+                Scope::General => false,
+            }
     };
-    let contra_scope = |f: &FactSentence| match &f.scope {
-        Scope::Own(p) => subj.contains(p),
-        Scope::Tagged(ps) => ps.iter().any(|p| subj.contains(p)),
-        Scope::Shop => true,
-        Scope::General => false,
+    let contra_scope = |f: &FactSentence| {
+        regions.fits(f)
+            && match &f.scope {
+                Scope::Own(p) => subj.contains(p),
+                Scope::Tagged(ps) => ps.iter().any(|p| subj.contains(p)),
+                Scope::Shop => true,
+                Scope::General => false,
+            }
     };
     for f in fb.sentences.iter().filter(|f| support_scope(f)) {
         for fm in &f.mentions {
@@ -343,6 +350,63 @@ pub(super) fn check_shop_value(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome 
         return supported(None);
     }
     unverifiable()
+}
+
+/// The regions a value is claimed for (named in its sentence, else in the question) select
+/// the facts that apply: a fact naming other regions says nothing about it, and a fact naming
+/// none applies only where no fact names one of its regions ("新疆运费20元" over "运费8元").
+struct RegionFilter<'a> {
+    /// Each claimed region with its broader groups.
+    claimed: Vec<Vec<&'a str>>,
+    /// Some fact with a value of the same type names a claimed region.
+    specific: bool,
+    vocab: &'a super::lexicon::Vocab,
+}
+
+impl<'a> RegionFilter<'a> {
+    fn new(cx: &'a Ctx, c: &Candidate, m: &Mention) -> Self {
+        let vocab = &cx.fb.lex.vocab;
+        let sentence = &cx.p.norm.s[cx.p.sents[c.sentence].range.clone()];
+        let mut named = vocab.region.find(sentence);
+        if named.is_empty() {
+            named = vocab.region.find(&cx.p.question.s);
+        }
+        let claimed: Vec<Vec<&str>> = named.into_iter().map(|(_, n)| vocab.region.closure(n)).collect();
+        let mut f = RegionFilter {
+            claimed,
+            specific: false,
+            vocab,
+        };
+        f.specific = !f.claimed.is_empty()
+            && cx.fb.sentences.iter().any(|s| {
+                s.scope != Scope::General
+                    && s.mentions
+                        .iter()
+                        .any(|fm| same_type(&m.val, &fm.val) && keys_compatible(&m.key, &fm.key))
+                    && f.names_claimed(s)
+            });
+        f
+    }
+
+    /// Whether a fact names one of the claimed regions (or a group holding one).
+    fn names_claimed(&self, f: &FactSentence) -> bool {
+        self.vocab
+            .region
+            .find(&f.norm.s)
+            .iter()
+            .any(|(_, n)| self.claimed.iter().any(|up| up.contains(n)))
+    }
+
+    fn fits(&self, f: &FactSentence) -> bool {
+        if self.claimed.is_empty() {
+            return true;
+        }
+        if self.vocab.region.any(&f.norm.s) {
+            self.names_claimed(f)
+        } else {
+            !self.specific
+        }
+    }
 }
 
 /// Whether the general layer states the same value.

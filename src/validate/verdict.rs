@@ -12,6 +12,7 @@ use super::policy::{CourierFacts, NegFact, PayerFacts, check_courier, check_paye
 use super::promotions::{
     PromoInfo, check_participation, check_presale_date, check_promo_date, check_promo_status, promo_infos,
 };
+use super::proposition::{PropFacts, proposition_claims};
 use super::stock::{check_inventory, check_stock};
 use super::values::{check_phone, check_price, check_range, check_shop_value, service_hours};
 use crate::pipeline::{Claim, ClaimKind, ClaimStatus, Correction, Validation, Verdict};
@@ -33,6 +34,8 @@ struct Checker<'a> {
     negs: Vec<NegFact>,
     /// Who pays return shipping.
     payers: PayerFacts,
+    /// Fact clauses read for the answer's propositions.
+    props: PropFacts,
 }
 
 impl<'a> Checker<'a> {
@@ -45,6 +48,7 @@ impl<'a> Checker<'a> {
             couriers: CourierFacts::new(&base),
             negs: neg_facts(&base),
             payers: PayerFacts::new(&base),
+            props: PropFacts::new(&base),
             base,
         }
     }
@@ -100,6 +104,15 @@ fn validate_with(k: &Checker, answer: &str, question: &str, at: DateTime<FixedOf
         .collect();
     for (claim, r) in policy_claims(&cx, &k.negs) {
         claims.push((claim, r, false));
+    }
+    for (claim, r) in proposition_claims(&cx, &k.props) {
+        // A clause another check already decided is not judged twice.
+        let decided = claims
+            .iter()
+            .any(|(c, cr, _)| c.status == ClaimStatus::Contradicted && cr.start < r.end && r.start < cr.end);
+        if !decided {
+            claims.push((claim, r, false));
+        }
     }
     claims.sort_by_key(|(_, r, _)| r.start);
     let (verdict, corrections, corrected_answer) = decide(answer, &claims);
@@ -168,8 +181,11 @@ fn decide(answer: &str, claims: &[Checked]) -> (Verdict, Vec<Correction>, Option
         .iter()
         .filter(|(c, _, _)| c.status == ClaimStatus::Contradicted)
         .collect();
-    if contradicted.is_empty() {
+    let unsupported = claims.iter().any(|(c, _, _)| c.status == ClaimStatus::Unsupported);
+    if contradicted.is_empty() && !unsupported {
         (Verdict::Pass, Vec::new(), None)
+    } else if contradicted.is_empty() {
+        (Verdict::Handoff, Vec::new(), None)
     } else if contradicted
         .iter()
         .all(|(c, _, sub)| *sub && c.expected.as_deref().is_some_and(|e| !e.is_empty()))

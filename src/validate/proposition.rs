@@ -1,0 +1,808 @@
+//! The question's proposition and the closed world.
+//!
+//! Real answers are short and take their proposition from the question: "可以" to "刻字的礼盒
+//! 可以退吗" asserts that engraved gift boxes can be returned; "台湾可以寄。" asserts shipping to
+//! Taiwan. A [`Prop`] is such an assertion: its content (words, service topics, regions and
+//! conditions, all read with the schema's vocabulary), its polarity, and the products it is
+//! about. It is checked against the merchant's fact clauses on the same content ([`PropFacts`]):
+//! a clause of the same polarity supports it, one of the other polarity contradicts it (the
+//! conditions of a refusal must be the proposition's own), a promotion is judged by its status
+//! at the question's time. A claim about the merchant that no fact supports is `unsupported`
+//! (closed world): an invented scent, codec or service.
+
+use super::context::Ctx;
+use super::facts::{FactBase, Scope};
+use super::lexicon::Vocab;
+use super::text::{Stance, neg_marker, stance, strip_exceptions};
+use crate::pipeline::{Claim, ClaimKind, ClaimStatus};
+use crate::store::merchant::{Availability, PromotionStatus};
+use chrono::Datelike;
+use std::collections::HashSet;
+use std::ops::Range;
+
+/// Words that carry no content of a claim: modal and polarity words, pronouns, particles,
+/// question words (language machinery; the domain's words are in the schema).
+const FUNCTION_WORDS: &[&str] = &[
+    "可以",
+    "能够",
+    "能",
+    "可",
+    "会",
+    "是",
+    "是的",
+    "有",
+    "有的",
+    "没有",
+    "没",
+    "不",
+    "不能",
+    "不可以",
+    "不会",
+    "无法",
+    "支持",
+    "不支持",
+    "暂不支持",
+    "暂不",
+    "目前",
+    "现在",
+    "已经",
+    "还",
+    "还是",
+    "也",
+    "都",
+    "就",
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "呀",
+    "啊",
+    "哦",
+    "哈",
+    "吧",
+    "嘛",
+    "么",
+    "我们",
+    "你们",
+    "您",
+    "你",
+    "我",
+    "这",
+    "那",
+    "这个",
+    "那个",
+    "这款",
+    "那款",
+    "本店",
+    "店铺",
+    "我家",
+    "你家",
+    "一下",
+    "请问",
+    "亲",
+    "如果",
+    "的话",
+    "可能",
+    "应该",
+    "需要",
+    "一般",
+    "大概",
+    "约",
+    "左右",
+    "哪些",
+    "什么",
+    "怎么",
+    "多少",
+    "几",
+    "哪",
+    "啥",
+    "吧",
+    "呐",
+    "哈哈",
+    "好的",
+    "对",
+    "嗯",
+    "行",
+    "当然",
+    "没问题",
+    "而且",
+    "并且",
+    "和",
+    "及",
+    "与",
+    "或",
+    "或者",
+    "为",
+    "在",
+    "给",
+    "要",
+    "想",
+    "让",
+    "把",
+    "被",
+    "对于",
+    "关于",
+    "根据",
+    "资料",
+    "所以",
+    "因此",
+    "但是",
+    "不过",
+    "还有",
+    "仍然",
+    "里面",
+    "包括",
+    "包含",
+    "含有",
+    "其中",
+    "以及",
+    "之后",
+    "以后",
+    "之前",
+    "以前",
+    "时候",
+    "情况",
+];
+
+/// Characters that never join a run of single characters into a word (function characters
+/// jieba leaves alone: 再按每…).
+const FUNCTION_CHARS: &str = "再按每就也都还又才把被给让在从对向的了着过得地很更最太就会能可要是有没不无非请您你我他她它们这那其之以及和与或个些";
+
+/// Question words: a clause holding one asks, it does not assert.
+const WH_WORDS: &[&str] = &[
+    "几",
+    "多少",
+    "什么",
+    "哪",
+    "怎么",
+    "怎样",
+    "啥",
+    "多久",
+    "多大",
+    "多长",
+    "为什么",
+    "如何",
+];
+
+/// Words that make a clause a condition, not an assertion.
+const CONDITIONALS: &[&str] = &["的话", "如果", "若是", "只要", "假如"];
+
+/// A-not-A question forms and their positive form.
+const A_NOT_A: &[(&str, &str)] = &[
+    ("能不能", "能"),
+    ("可不可以", "可以"),
+    ("是不是", ""),
+    ("有没有", "有"),
+    ("会不会", "会"),
+    ("支不支持", "支持"),
+    ("行不行", "行"),
+    ("要不要", "要"),
+    ("包不包", "包"),
+    ("退不退", "退"),
+];
+
+/// Yes/no polarity of an assertion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Polarity {
+    /// Asserts the proposition.
+    Affirm,
+    /// Denies it.
+    Deny,
+}
+
+/// The content of a text: its words and concept keys.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Content {
+    /// Content words (folded, no function or service-talk words) and concept keys
+    /// (`t:return`, `r:taiwan`…).
+    keys: HashSet<String>,
+    /// Region notations named (the most specific ones, without their broader groups).
+    regions: Vec<String>,
+    /// Every region notation with its broader groups.
+    region_closure: HashSet<String>,
+    /// Promotion states written (`running`, `started`, `ended`, `upcoming`).
+    promo_states: Vec<String>,
+    /// Words another claim family reads are written (an amount's role, a stock state…): the
+    /// clause's claim is that family's, its other words are conditions.
+    machinery: bool,
+}
+
+impl Content {
+    /// Whether one of these regions is a region of this content or a group holding one.
+    fn region_fits(&self, regions: &[String]) -> bool {
+        regions.iter().any(|r| self.region_closure.contains(r))
+    }
+}
+
+/// Reads the content of a folded text; `names` are product-name words (they name a product,
+/// they claim nothing about it) and are blanked wherever they are written.
+pub(super) fn content(s: &str, v: &Vocab, names: &[String]) -> Content {
+    let mut canon = v.canon(&strip_exceptions(s));
+    for n in names {
+        if canon.contains(n.as_str()) {
+            canon = canon.replace(n.as_str(), &" ".repeat(n.len()));
+        }
+    }
+    let mut c = Content::default();
+    let mut blanked = canon.clone();
+    for (r, n) in v.topic.find(&canon) {
+        c.keys.insert(format!("t:{n}"));
+        blanked.replace_range(r.clone(), &" ".repeat(r.len()));
+    }
+    // Conditions: "没拆封" is the condition's absence, not the condition.
+    for (r, n) in v.canonical.find(&blanked.clone()) {
+        let negated = blanked[..r.start].ends_with(['没', '未', '不', '非']);
+        c.keys
+            .insert(if negated { format!("not:{n}") } else { format!("c:{n}") });
+        blanked.replace_range(r.clone(), &" ".repeat(r.len()));
+    }
+    for (r, n) in v.region.find(&canon) {
+        c.regions.push(n.to_string());
+        for b in v.region.closure(n) {
+            c.region_closure.insert(b.to_string());
+            c.keys.insert(format!("r:{b}"));
+        }
+        blanked.replace_range(r.clone(), &" ".repeat(r.len()));
+    }
+    // Service talk, and the words other checks read claims with (roles of amounts and
+    // durations, stock and promotion states, payers, shop-wide words…), are no content here.
+    let machinery = [
+        &v.discourse,
+        &v.amount,
+        &v.duration,
+        &v.stock,
+        &v.promotion,
+        &v.payer,
+        &v.shop_wide,
+        &v.courier_default,
+        &v.authority,
+        &v.body,
+    ];
+    for (i, words) in machinery.into_iter().enumerate() {
+        for (r, _) in words.find(&blanked.clone()) {
+            c.machinery |= i > 0;
+            blanked.replace_range(r.clone(), &" ".repeat(r.len()));
+        }
+    }
+    c.promo_states = v
+        .promotion
+        .find(&canon)
+        .into_iter()
+        .filter(|(_, n)| *n != "takes_part")
+        .map(|(_, n)| n.to_string())
+        .collect();
+    for w in words(&blanked) {
+        if !FUNCTION_WORDS.contains(&w.as_str()) {
+            c.keys.insert(w);
+        }
+    }
+    c
+}
+
+/// Content words of a text: jieba words of two characters or more, runs of single CJK
+/// characters joined (an unknown word jieba splits), ASCII words; no digits-only words.
+fn words(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut Vec<String>| {
+        if run.chars().count() >= 2 {
+            out.push(std::mem::take(run));
+        }
+        run.clear();
+    };
+    for w in crate::text::cut(s) {
+        let n = w.chars().count();
+        let cjk = w.chars().all(crate::text::is_cjk);
+        if n == 1 && cjk && !w.chars().all(|c| FUNCTION_CHARS.contains(c)) {
+            run.push_str(&w);
+            continue;
+        }
+        flush(&mut run, &mut out);
+        let ascii_word = w.chars().all(|c| c.is_ascii_alphanumeric()) && w.chars().any(|c| c.is_ascii_alphabetic());
+        if (cjk || ascii_word) && n >= 2 {
+            out.push(w);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// One clause of the merchant's knowledge, read for propositions.
+#[derive(Debug, Clone)]
+struct FactClause {
+    /// As written.
+    text: String,
+    /// Content.
+    content: Content,
+    /// Polarity (a negation marker denies).
+    polarity: Polarity,
+    /// Condition keys of a refusal (what comes before the negation: 刻字后不支持…).
+    conditions: HashSet<String>,
+    /// What a refusal refuses (what comes after the negation: …不支持退换货).
+    refused: HashSet<String>,
+    /// The regions a refusal refuses.
+    refused_regions: Vec<String>,
+    /// Where it applies.
+    scope: Scope,
+    /// Fact IRI.
+    iri: String,
+    /// The promotion it belongs to.
+    promo: Option<usize>,
+}
+
+/// The merchant's clauses read for propositions, and the words of its product names (which
+/// name a product; they claim nothing about it).
+pub(super) struct PropFacts {
+    clauses: Vec<FactClause>,
+    /// Product names, SKUs and their words (folded), longest first.
+    name_words: Vec<String>,
+    /// Folded text of every sentence, by scope, for the closed-world check.
+    support: Vec<(Scope, String)>,
+}
+
+impl PropFacts {
+    /// Whether a folded clause is written in one of the merchant's own sentences (the answer
+    /// quotes the merchant: true as quoted).
+    fn quotes(&self, clause: &str) -> bool {
+        let c = clause.trim_matches(|ch: char| !ch.is_alphanumeric());
+        c.chars().count() >= 6 && self.support.iter().any(|(s, t)| *s != Scope::General && t.contains(c))
+    }
+}
+
+impl PropFacts {
+    /// Reads every merchant sentence (and the general layer, for support only) into clauses.
+    pub(super) fn new(fb: &FactBase) -> Self {
+        let v = &fb.lex.vocab;
+        let mut name_words: Vec<String> = fb
+            .facts
+            .products
+            .iter()
+            .flat_map(|p| {
+                let name = crate::text::fold(&p.name);
+                let mut ws = words(&name);
+                ws.push(name);
+                ws.extend(p.sku.as_deref().map(crate::text::fold));
+                ws
+            })
+            .filter(|w| w.chars().count() >= 2)
+            .collect();
+        name_words.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        name_words.dedup();
+        let promo_of = |iri: &str| fb.facts.promotions.iter().position(|p| p.iri == iri);
+        let mut clauses = Vec::new();
+        let mut support = Vec::new();
+        for f in &fb.sentences {
+            support.push((f.scope.clone(), f.norm.s.clone()));
+            if f.scope == Scope::General {
+                continue;
+            }
+            for cl in &f.clauses {
+                let text = &f.norm.s[cl.clone()];
+                // A parenthesised exception restricts a clause without denying it.
+                let plain = strip_exceptions(text);
+                let (polarity, conditions, refused) = match neg_marker(&plain) {
+                    // (Product-class words are conditions here: 刻字, 定制.)
+                    Some((pos, m)) => (
+                        Polarity::Deny,
+                        content(&plain[..pos], v, &[]).keys,
+                        content(&plain[pos + m.len()..], v, &name_words),
+                    ),
+                    None => (Polarity::Affirm, HashSet::new(), Content::default()),
+                };
+                clauses.push(FactClause {
+                    text: f.orig.get(f.norm.orig(cl)).unwrap_or(text).to_string(),
+                    content: content(text, v, &name_words),
+                    polarity,
+                    conditions,
+                    refused_regions: refused.regions.clone(),
+                    refused: refused.keys,
+                    scope: f.scope.clone(),
+                    iri: f.iri.clone(),
+                    promo: promo_of(&f.iri),
+                });
+            }
+        }
+        PropFacts {
+            clauses,
+            name_words,
+            support,
+        }
+    }
+}
+
+/// An assertion of the answer, with the products it is about.
+#[derive(Debug, Clone)]
+struct Prop {
+    content: Content,
+    polarity: Polarity,
+    subjects: Vec<usize>,
+    /// Where the claim is written in the answer (original bytes).
+    range: Range<usize>,
+    /// A bare reply to a stock question: whether it says the products can be bought now.
+    in_stock: Option<bool>,
+}
+
+/// Whether a folded question asks yes or no, and the polarity of what it asks ("是不是不包邮"
+/// asks whether it is *not* free).
+fn yes_no(q: &str) -> Option<(String, Polarity)> {
+    let mut t = q.trim_end_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let mut asked = false;
+    for (a, b) in A_NOT_A {
+        if t.contains(a) {
+            t = t.replace(a, b);
+            asked = true;
+        }
+    }
+    for p in ["吗", "么", "嘛", "麽", "没", "不"] {
+        if let Some(x) = t.strip_suffix(p) {
+            t = x.to_string();
+            asked = true;
+            break;
+        }
+    }
+    if !asked || WH_WORDS.iter().any(|w| t.contains(w)) {
+        return None;
+    }
+    let pol = if neg_marker(&t).is_some() || t.contains("不") {
+        Polarity::Deny
+    } else {
+        Polarity::Affirm
+    };
+    Some((t, pol))
+}
+
+/// The polarity an answer text gives: a negation denies, anything else affirms (service
+/// talk such as 不好意思 is no negation).
+fn reply_polarity(s: &str, v: &Vocab) -> Polarity {
+    let mut t = s.to_string();
+    for (r, _) in v.discourse.find(s).into_iter().rev() {
+        t.replace_range(r, "");
+    }
+    let t = t.trim_start_matches(|c: char| !c.is_alphanumeric());
+    if stance(t) == Stance::Negate || t.starts_with('不') || t.starts_with('没') {
+        Polarity::Deny
+    } else {
+        Polarity::Affirm
+    }
+}
+
+fn combine(a: Polarity, b: Polarity) -> Polarity {
+    if a == b { Polarity::Affirm } else { Polarity::Deny }
+}
+
+/// The answer's assertions: the question's proposition for a reply that adds nothing to a
+/// yes/no question, else each clause with content of its own and no typed claim in it (the
+/// families check those).
+fn props(cx: &Ctx, pf: &PropFacts) -> Vec<Prop> {
+    let p = cx.p;
+    let v = &cx.fb.lex.vocab;
+    let asked = yes_no(&p.question.s);
+    let q_content = content(&p.question.s, v, &pf.name_words);
+    let mut out = Vec::new();
+    let mut any_content = false;
+    for (si, st) in p.sents.iter().enumerate() {
+        for (ci, cl) in st.clauses.iter().enumerate() {
+            let clause = &p.norm.s[cl.clone()];
+            let typed = p.candidates.iter().any(|c| c.sentence == si && c.clause == ci)
+                || p.mentions
+                    .iter()
+                    .any(|m| m.range.start >= cl.start && m.range.end <= cl.end);
+            let c = content(clause, v, &pf.name_words);
+            if typed || !c.keys.is_empty() || !c.promo_states.is_empty() {
+                any_content = true;
+            }
+            let asks = clause.contains('?') || yes_no(clause).is_some() || WH_WORDS.iter().any(|w| clause.contains(w));
+            // A condition or an instruction to the shopper asserts nothing ("买3个的话直接拍").
+            let hypothetical = CONDITIONALS.iter().any(|w| clause.contains(w));
+            // Restating a shopper's statement claims nothing ("订单…钱还没到").
+            let restated = asked.is_none() && c.keys.is_subset(&q_content.keys);
+            if typed || asks || hypothetical || restated || c.keys.is_empty() || pf.quotes(clause) {
+                continue;
+            }
+            out.push(Prop {
+                content: c,
+                polarity: reply_polarity(clause, v),
+                subjects: subjects_of(cx, si, cl),
+                range: p.norm.orig(cl),
+                in_stock: None,
+            });
+        }
+    }
+    if !any_content && let Some((text, q_pol)) = asked {
+        let polarity = combine(reply_polarity(p.norm.s.trim(), v), q_pol);
+        let in_stock = v.stock.find(&text).first().and_then(|(_, n)| match *n {
+            "in_stock" | "spot" => Some(polarity == Polarity::Affirm),
+            "out_of_stock" => Some(polarity == Polarity::Deny),
+            _ => None,
+        });
+        out.push(Prop {
+            content: content(&text, v, &pf.name_words),
+            polarity,
+            subjects: p.question_products.clone(),
+            range: 0..cx.answer.len(),
+            in_stock,
+        });
+    }
+    out
+}
+
+/// The answer's products for a clause: those the clause names, else those of the claims of
+/// its sentence, else the answer's, else the question's.
+fn subjects_of(cx: &Ctx, si: usize, cl: &Range<usize>) -> Vec<usize> {
+    let p = cx.p;
+    let named = cx.fb.products.identify(&p.norm.s[cl.clone()]);
+    if !named.is_empty() {
+        return named;
+    }
+    if let Some(c) = p.candidates.iter().find(|c| c.sentence == si && !c.subjects.is_empty()) {
+        return c.subjects.clone();
+    }
+    if !p.answer_products.is_empty() {
+        return p.answer_products.clone();
+    }
+    p.question_products.clone()
+}
+
+/// Whether a fact clause applies to these products (shop-wide clauses apply to all).
+fn in_scope(scope: &Scope, subjects: &[usize]) -> bool {
+    match scope {
+        Scope::Own(x) => subjects.contains(x),
+        Scope::Tagged(xs) => subjects.is_empty() || xs.iter().any(|x| subjects.contains(x)),
+        Scope::Shop => true,
+        Scope::General => false,
+    }
+}
+
+/// Whether a fact clause speaks of the proposition's regions: one of its regions is a
+/// proposition region or a group holding it. A fact about another region says nothing here.
+fn regions_fit(prop: &Content, fact: &Content, closure: impl Fn(&str) -> Vec<String>) -> bool {
+    if prop.regions.is_empty() || fact.regions.is_empty() {
+        return true;
+    }
+    prop.regions.iter().any(|r| {
+        let up = closure(r);
+        fact.regions.iter().any(|f| up.contains(f))
+    })
+}
+
+/// The fact clauses aligned with a proposition, best first: (share of the proposition's keys
+/// the clause holds, clause index).
+fn aligned(cx: &Ctx, pf: &PropFacts, prop: &Prop) -> Vec<(f64, usize)> {
+    let v = &cx.fb.lex.vocab;
+    let closure = |r: &str| v.region.closure(r).into_iter().map(str::to_string).collect::<Vec<_>>();
+    let mut out: Vec<(f64, usize)> = pf
+        .clauses
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| in_scope(&f.scope, &prop.subjects))
+        .filter(|(_, f)| regions_fit(&prop.content, &f.content, closure))
+        .map(|(i, f)| (share(&prop.content, &f.content), i))
+        .filter(|(share, _)| *share >= 0.5)
+        .collect();
+    out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    out
+}
+
+/// The share of a proposition's content a fact clause holds; the regions it names count as
+/// one unit, held when the clause names one of them or a group holding one.
+fn share(prop: &Content, fact: &Content) -> f64 {
+    let words = prop.keys.iter().filter(|k| !k.starts_with("r:"));
+    let (mut units, mut held) = (0usize, 0usize);
+    for k in words {
+        units += 1;
+        held += usize::from(fact.keys.contains(k));
+    }
+    if !prop.regions.is_empty() {
+        units += 1;
+        held += usize::from(prop.region_closure.iter().any(|r| fact.regions.contains(r)));
+    }
+    held as f64 / units.max(1) as f64
+}
+
+/// A refusal that decides a proposition: its conditions are all the proposition's, and what
+/// it refuses is the proposition's topic (a service, a condition, a region, or two words).
+/// Such a refusal is the most specific fact ("刻字后不支持退换" over "15天无理由退货"), and a
+/// refusal with conditions applies to whatever product the proposition names.
+fn refusal<'a>(pf: &'a PropFacts, prop: &Prop) -> Option<&'a FactClause> {
+    let keys = &prop.content.keys;
+    pf.clauses
+        .iter()
+        .filter(|f| f.polarity == Polarity::Deny && f.conditions.iter().all(|k| keys.contains(k)))
+        .filter(|f| match &f.scope {
+            Scope::Own(x) => prop.subjects.contains(x) || !f.conditions.is_empty(),
+            Scope::Tagged(xs) => xs.iter().any(|x| prop.subjects.contains(x)) || !f.conditions.is_empty(),
+            Scope::Shop => true,
+            Scope::General => false,
+        })
+        .filter(|f| prop.content.regions.is_empty() || prop.content.region_fits(&f.refused_regions))
+        .map(|f| {
+            let hit: Vec<&String> = f.refused.iter().filter(|k| keys.contains(*k)).collect();
+            let concepts = hit.iter().filter(|k| k.contains(':')).count();
+            (
+                f,
+                concepts * 2 + hit.len() + f.conditions.len(),
+                concepts > 0 || hit.len() >= 2,
+            )
+        })
+        .filter(|(_, _, decisive)| *decisive)
+        .max_by_key(|(_, score, _)| *score)
+        .map(|(f, _, _)| f)
+}
+
+/// A judged proposition: status, expected text, fact IRI, claim kind.
+type Judged = (ClaimStatus, Option<String>, Option<String>, ClaimKind);
+
+/// Judges one proposition: supported, contradicted, or (closed world) unsupported.
+fn judge(cx: &Ctx, pf: &PropFacts, prop: &Prop) -> Option<Judged> {
+    if let Some(claimed) = prop.in_stock {
+        return stock_reply(cx, prop, claimed);
+    }
+    let hits = aligned(cx, pf, prop);
+    let kind = if prop
+        .content
+        .keys
+        .iter()
+        .any(|k| k.starts_with("t:") || k.starts_with("r:"))
+    {
+        ClaimKind::Policy
+    } else {
+        ClaimKind::Attribute
+    };
+    let keys = &prop.content.keys;
+    if let Some(f) = refusal(pf, prop) {
+        let status = if prop.polarity == Polarity::Deny {
+            ClaimStatus::Supported
+        } else {
+            ClaimStatus::Contradicted
+        };
+        let expected = (status == ClaimStatus::Contradicted).then(|| f.text.clone());
+        return Some((status, expected, Some(f.iri.clone()), kind));
+    }
+    if let Some(&(best, _)) = hits.first() {
+        let top: Vec<&FactClause> = hits
+            .iter()
+            .filter(|(s, _)| *s >= best - 1e-9)
+            .map(|(_, i)| &pf.clauses[*i])
+            .collect();
+        if let Some(o) = promotion(cx, prop, &top) {
+            return Some(o);
+        }
+        if let Some(f) = top.iter().find(|f| f.polarity == prop.polarity) {
+            return Some((ClaimStatus::Supported, None, Some(f.iri.clone()), kind));
+        }
+        // A refusal under conditions holds only where the proposition has them; a denial
+        // contradicts an offer only where the merchant refuses nothing on the topic.
+        let any_refusal = hits.iter().any(|(_, i)| pf.clauses[*i].polarity == Polarity::Deny);
+        let refusal = top.iter().find(|f| {
+            f.polarity == Polarity::Deny && f.conditions.iter().all(|k| keys.contains(k))
+                || f.polarity == Polarity::Affirm && best >= 0.99 && !any_refusal
+        });
+        return refusal.map(|f| {
+            (
+                ClaimStatus::Contradicted,
+                Some(f.text.clone()),
+                Some(f.iri.clone()),
+                kind,
+            )
+        });
+    }
+    closed_world(pf, prop, kind)
+}
+
+/// A bare yes or no to a stock question, against the offers of the products asked about.
+fn stock_reply(cx: &Ctx, prop: &Prop, claimed: bool) -> Option<Judged> {
+    let offers: Vec<&crate::store::merchant::OfferFacts> = prop
+        .subjects
+        .iter()
+        .filter_map(|&i| cx.fb.facts.products.get(i)?.offer.as_ref())
+        .collect();
+    let buyable = |o: &&crate::store::merchant::OfferFacts| match o.availability {
+        Availability::InStock => Some(true),
+        Availability::OutOfStock | Availability::PreOrder => Some(false),
+        Availability::Unknown => None,
+    };
+    let first = offers.first()?;
+    if offers.iter().any(|o| buyable(o) == Some(claimed)) {
+        return Some((ClaimStatus::Supported, None, Some(first.iri.clone()), ClaimKind::Stock));
+    }
+    let actual = offers.iter().find_map(buyable)?;
+    let expected = if actual { "有货" } else { "缺货" };
+    Some((
+        ClaimStatus::Contradicted,
+        Some(expected.to_string()),
+        Some(first.iri.clone()),
+        ClaimKind::Stock,
+    ))
+}
+
+/// A proposition aligned with a promotion and stating its state (还有, 开始了, 已结束, 还没
+/// 开始; a bare reply takes the state the question asks about) is judged by the promotion's
+/// status at the question's time.
+fn promotion(cx: &Ctx, prop: &Prop, top: &[&FactClause]) -> Option<Judged> {
+    let v = &cx.fb.lex.vocab;
+    let asked: Vec<String> = content(&cx.p.question.s, v, &[]).promo_states;
+    let states = if prop.content.promo_states.is_empty() {
+        &asked
+    } else {
+        &prop.content.promo_states
+    };
+    let has = |n: &str| states.iter().any(|s| s == n);
+    let claimed = if has("upcoming") {
+        PromotionStatus::Upcoming
+    } else if has("ended") {
+        PromotionStatus::Ended
+    } else if has("running") || has("started") {
+        PromotionStatus::Active
+    } else {
+        return None;
+    };
+    let i = top.iter().find_map(|f| f.promo)?;
+    let pr = &cx.fb.facts.promotions[i];
+    let actual = pr.status(cx.at);
+    let holds = (actual == claimed) == (prop.polarity == Polarity::Affirm);
+    let iri = Some(pr.iri.clone());
+    if holds {
+        return Some((ClaimStatus::Supported, None, iri, ClaimKind::Promotion));
+    }
+    let expected = match actual {
+        PromotionStatus::Ended => pr
+            .valid_through
+            .map(|t| format!("已于{}月{}日结束", t.month(), t.day())),
+        PromotionStatus::Upcoming => pr.valid_from.map(|t| format!("{}月{}日开始", t.month(), t.day())),
+        PromotionStatus::Active => Some("正在进行".to_string()),
+    };
+    Some((ClaimStatus::Contradicted, expected, iri, ClaimKind::Promotion))
+}
+
+/// An assertion about the merchant's products or service whose content words no fact in its
+/// scope holds is unsupported.
+fn closed_world(pf: &PropFacts, prop: &Prop, kind: ClaimKind) -> Option<Judged> {
+    let about_merchant = !prop.subjects.is_empty() || prop.content.keys.iter().any(|k| k.starts_with("t:"));
+    if prop.polarity != Polarity::Affirm || !about_merchant || prop.content.machinery {
+        return None;
+    }
+    let topics_held: HashSet<&String> = pf
+        .clauses
+        .iter()
+        .filter(|f| in_scope(&f.scope, &prop.subjects))
+        .flat_map(|f| f.content.keys.iter())
+        .collect();
+    let texts: Vec<&str> = pf
+        .support
+        .iter()
+        .filter(|(s, _)| *s == Scope::General || in_scope(s, &prop.subjects))
+        .map(|(_, t)| t.as_str())
+        .collect();
+    let held = |k: &String| {
+        if k.starts_with("t:") || k.starts_with("r:") {
+            topics_held.contains(k)
+        } else {
+            texts.iter().any(|t| t.contains(k.as_str()))
+        }
+    };
+    // Most of what it says must be new: one unknown word among known ones is wording.
+    let keys: Vec<&String> = prop.content.keys.iter().filter(|k| !k.starts_with("r:")).collect();
+    let missing = keys.iter().filter(|k| !held(k)).count();
+    (missing * 2 > keys.len()).then_some((ClaimStatus::Unsupported, None, None, kind))
+}
+
+/// The answer's propositions checked against the facts: (claim, where it is written).
+pub(super) fn proposition_claims(cx: &Ctx, pf: &PropFacts) -> Vec<(Claim, Range<usize>)> {
+    let mut out = Vec::new();
+    for prop in props(cx, pf) {
+        let Some((status, expected, subject, kind)) = judge(cx, pf, &prop) else {
+            continue;
+        };
+        out.push((
+            Claim {
+                kind,
+                text: cx.answer.get(prop.range.clone()).unwrap_or_default().to_string(),
+                status,
+                expected,
+                subject,
+            },
+            prop.range,
+        ));
+    }
+    out
+}
