@@ -254,7 +254,6 @@ pub fn run_validation(engine: &Engine, path: &Path, default_now: Clock, half: Ha
             let claims: Vec<String> = v
                 .claims
                 .iter()
-                .filter(|c| flagged != (c.status == crate::pipeline::ClaimStatus::Supported))
                 .map(|c| format!("{:?}/{:?} {:?}→{:?}", c.kind, c.status, c.text, c.expected))
                 .collect();
             format!("{} | {} | {}", c.question, c.answer, claims.join("; "))

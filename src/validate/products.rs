@@ -35,9 +35,25 @@ re!(RE_NUM_UNIT_WORD, r"^(\d+)[a-z]+$");
 
 /// The matching terms of a product name: percentages left out, the number of a
 /// number-unit word (`5000mah` → `5000`) added.
+/// Terms of a text plus its variant tokens: a number or a short Latin code with the character
+/// after it ("3段", "1.8米", "m码"), which tell the variants of one product line apart.
+fn terms_with_variants(text: &str) -> Vec<String> {
+    let mut t = crate::text::terms(text);
+    let folded = crate::text::fold(text);
+    for c in RE_VARIANT.captures_iter(&folded) {
+        let token = format!("{}{}", &c[1], &c[2]);
+        if !t.contains(&token) {
+            t.push(token);
+        }
+    }
+    t
+}
+
+re!(RE_VARIANT, r"(?:^|[^0-9a-z.])([0-9]+(?:\.[0-9]+)?|[a-z]{1,3})(\p{Han})");
+
 fn name_terms(name: &str) -> Vec<String> {
     let masked = RE_PCT_NUM.replace_all(name, " ");
-    let mut t = crate::text::terms(&masked);
+    let mut t = terms_with_variants(&masked);
     let extra: Vec<String> = t
         .iter()
         .filter_map(|w| {
@@ -119,7 +135,7 @@ impl ProductIndex {
     /// Only products that share a name term with the text or whose SKU it contains are
     /// scored (in product order); every other product would score at most 0.
     fn scores(&self, text: &str) -> Vec<(usize, (f64, bool, bool))> {
-        let terms: HashSet<String> = crate::text::terms(text).into_iter().collect();
+        let terms: HashSet<String> = terms_with_variants(text).into_iter().collect();
         let compact = crate::text::fold(text);
         let mut sku_hits: Vec<usize> = self
             .sku_finder

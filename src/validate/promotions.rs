@@ -106,7 +106,7 @@ pub(super) fn participation_candidates(scan: &mut ClauseScan) {
 }
 
 /// Promotions the given text names (by name or by its 满减/discount), best first.
-fn named_promos(cx: &Ctx, promos: &[PromoInfo], text: &str) -> Vec<(f64, usize)> {
+pub(super) fn named_promos(cx: &Ctx, promos: &[PromoInfo], text: &str) -> Vec<(f64, usize)> {
     aligned_promos_with(cx, promos, text, false)
 }
 
@@ -226,7 +226,7 @@ const EXCLUSION_MARKERS: &[&str] = &["不参与", "不参加", "除外", "不适
 
 /// Whether a promotion leaves a product out: not among its listed items, or named before an
 /// exclusion in its description.
-fn product_excluded(cx: &Ctx, promo: usize, product: usize) -> bool {
+pub(super) fn product_excluded(cx: &Ctx, promo: usize, product: usize) -> bool {
     let fb = cx.fb;
     let pr = &fb.facts.promotions[promo];
     let prod = &fb.facts.products[product];

@@ -13,6 +13,7 @@
 use super::context::Ctx;
 use super::facts::{FactBase, Scope};
 use super::lexicon::Vocab;
+use super::promotions::{PromoInfo, named_promos, product_excluded};
 use super::text::{Stance, neg_marker, stance, strip_exceptions};
 use crate::pipeline::{Claim, ClaimKind, ClaimStatus};
 use crate::store::merchant::{Availability, PromotionStatus};
@@ -142,6 +143,23 @@ const FUNCTION_WORDS: &[&str] = &[
     "以前",
     "时候",
     "情况",
+    "比较",
+    "合适",
+    "适合",
+    "推荐",
+    "建议",
+    "选择",
+    "可选",
+    "今天",
+    "明天",
+    "当天",
+    "今日",
+    "次日",
+    "下午",
+    "上午",
+    "晚上",
+    "早上",
+    "中午",
 ];
 
 /// Characters that never join a run of single characters into a word (function characters
@@ -304,8 +322,15 @@ fn words(s: &str) -> Vec<String> {
         }
     }
     flush(&mut run, &mut out);
+    // A numeral with its classifier (一包, 两件) counts things; it claims nothing.
+    out.retain(|w| !RE_COUNT.is_match(w));
     out
 }
+
+re!(
+    RE_COUNT,
+    r"^[0-9一二两三四五六七八九十几每半]+[个件包盒片瓶支张罐袋套条双台只份箱把次]$"
+);
 
 /// One clause of the merchant's knowledge, read for propositions.
 #[derive(Debug, Clone)]
@@ -328,6 +353,9 @@ struct FactClause {
     iri: String,
     /// The promotion it belongs to.
     promo: Option<usize>,
+    /// Materials it names: it speaks only of products made of one of them ("羊毛、羊绒面料建议
+    /// 干洗" says nothing of a cotton shirt).
+    materials: Vec<String>,
 }
 
 /// The merchant's clauses read for propositions, and the words of its product names (which
@@ -338,9 +366,23 @@ pub(super) struct PropFacts {
     name_words: Vec<String>,
     /// Folded text of every sentence, by scope, for the closed-world check.
     support: Vec<(Scope, String)>,
+    /// Each product's materials (notations, with the materials a blend is made of).
+    product_materials: Vec<Vec<String>>,
 }
 
 impl PropFacts {
+    /// Whether a fact clause can speak of these products: it names no material, or one of a
+    /// product's materials (no products: any clause).
+    fn material_fits(&self, f: &FactClause, subjects: &[usize]) -> bool {
+        f.materials.is_empty()
+            || subjects.is_empty()
+            || subjects.iter().any(|&p| {
+                self.product_materials
+                    .get(p)
+                    .is_some_and(|ms| ms.is_empty() || f.materials.iter().any(|m| ms.contains(m)))
+            })
+    }
+
     /// Whether a folded clause is written in one of the merchant's own sentences (the answer
     /// quotes the merchant: true as quoted).
     fn quotes(&self, clause: &str) -> bool {
@@ -358,9 +400,10 @@ impl PropFacts {
             .products
             .iter()
             .flat_map(|p| {
-                let name = crate::text::fold(&p.name);
+                let name = crate::text::fold_keep_spaces(&p.name);
                 let mut ws = words(&name);
-                ws.push(name);
+                ws.push(crate::text::fold(&p.name));
+                ws.extend(name.split_whitespace().map(str::to_string));
                 ws.extend(p.sku.as_deref().map(crate::text::fold));
                 ws
             })
@@ -399,11 +442,32 @@ impl PropFacts {
                     scope: f.scope.clone(),
                     iri: f.iri.clone(),
                     promo: promo_of(&f.iri),
+                    materials: v.material.find(text).into_iter().map(|(_, n)| n.to_string()).collect(),
                 });
             }
         }
+        let product_materials = fb
+            .facts
+            .products
+            .iter()
+            .map(|p| {
+                let text = crate::text::fold(&format!(
+                    "{}{:?}{}",
+                    p.name,
+                    p.properties,
+                    p.description.as_deref().unwrap_or("")
+                ));
+                v.material
+                    .find(&text)
+                    .into_iter()
+                    .flat_map(|(_, n)| v.material.closure(n))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .collect();
         PropFacts {
             clauses,
+            product_materials,
             name_words,
             support,
         }
@@ -418,13 +482,25 @@ struct Prop {
     subjects: Vec<usize>,
     /// Where the claim is written in the answer (original bytes).
     range: Range<usize>,
-    /// A bare reply to a stock question: whether it says the products can be bought now.
+    /// A bare yes or no to a stock question: whether it says the products can be bought now.
     in_stock: Option<bool>,
+    /// A bare reply: the proposition is the question's.
+    bare: bool,
+    /// Keys of the text with product-name words kept (a refusal's conditions are often
+    /// product-class words: 刻字, 定制).
+    named_keys: HashSet<String>,
 }
 
 /// Whether a folded question asks yes or no, and the polarity of what it asks ("是不是不包邮"
 /// asks whether it is *not* free).
 fn yes_no(q: &str) -> Option<(String, Polarity)> {
+    q.split(|c: char| c.is_whitespace() || ",.?!~，。？！；;".contains(c))
+        .filter(|part| !part.is_empty())
+        .find_map(yes_no_clause)
+}
+
+/// [`yes_no`] for one clause of a question.
+fn yes_no_clause(q: &str) -> Option<(String, Polarity)> {
     let mut t = q.trim_end_matches(|c: char| !c.is_alphanumeric()).to_string();
     let mut asked = false;
     for (a, b) in A_NOT_A {
@@ -459,7 +535,8 @@ fn reply_polarity(s: &str, v: &Vocab) -> Polarity {
         t.replace_range(r, "");
     }
     let t = t.trim_start_matches(|c: char| !c.is_alphanumeric());
-    if stance(t) == Stance::Negate || t.starts_with('不') || t.starts_with('没') {
+    if stance(t) == Stance::Negate || t.starts_with(['不', '没', '否']) || t.contains("没有") || t.contains("不含")
+    {
         Polarity::Deny
     } else {
         Polarity::Affirm
@@ -505,6 +582,8 @@ fn props(cx: &Ctx, pf: &PropFacts) -> Vec<Prop> {
                 subjects: subjects_of(cx, si, cl),
                 range: p.norm.orig(cl),
                 in_stock: None,
+                bare: false,
+                named_keys: content(clause, v, &[]).keys,
             });
         }
     }
@@ -521,6 +600,8 @@ fn props(cx: &Ctx, pf: &PropFacts) -> Vec<Prop> {
             subjects: p.question_products.clone(),
             range: 0..cx.answer.len(),
             in_stock,
+            bare: true,
+            named_keys: content(&text, v, &[]).keys,
         });
     }
     out
@@ -574,7 +655,7 @@ fn aligned(cx: &Ctx, pf: &PropFacts, prop: &Prop) -> Vec<(f64, usize)> {
         .clauses
         .iter()
         .enumerate()
-        .filter(|(_, f)| in_scope(&f.scope, &prop.subjects))
+        .filter(|(_, f)| in_scope(&f.scope, &prop.subjects) && pf.material_fits(f, &prop.subjects))
         .filter(|(_, f)| regions_fit(&prop.content, &f.content, closure))
         .map(|(i, f)| (share(&prop.content, &f.content), i))
         .filter(|(share, _)| *share >= 0.5)
@@ -607,7 +688,12 @@ fn refusal<'a>(pf: &'a PropFacts, prop: &Prop) -> Option<&'a FactClause> {
     let keys = &prop.content.keys;
     pf.clauses
         .iter()
-        .filter(|f| f.polarity == Polarity::Deny && f.conditions.iter().all(|k| keys.contains(k)))
+        .filter(|f| {
+            f.polarity == Polarity::Deny
+                && f.conditions
+                    .iter()
+                    .all(|k| keys.contains(k) || prop.named_keys.contains(k))
+        })
         .filter(|f| match &f.scope {
             Scope::Own(x) => prop.subjects.contains(x) || !f.conditions.is_empty(),
             Scope::Tagged(xs) => xs.iter().any(|x| prop.subjects.contains(x)) || !f.conditions.is_empty(),
@@ -633,9 +719,14 @@ fn refusal<'a>(pf: &'a PropFacts, prop: &Prop) -> Option<&'a FactClause> {
 type Judged = (ClaimStatus, Option<String>, Option<String>, ClaimKind);
 
 /// Judges one proposition: supported, contradicted, or (closed world) unsupported.
-fn judge(cx: &Ctx, pf: &PropFacts, prop: &Prop) -> Option<Judged> {
+fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop) -> Option<Judged> {
     if let Some(claimed) = prop.in_stock {
         return stock_reply(cx, prop, claimed);
+    }
+    if prop.bare
+        && let Some(j) = promo_reply(cx, promos, prop)
+    {
+        return Some(j);
     }
     let hits = aligned(cx, pf, prop);
     let kind = if prop
@@ -686,7 +777,31 @@ fn judge(cx: &Ctx, pf: &PropFacts, prop: &Prop) -> Option<Judged> {
             )
         });
     }
-    closed_world(pf, prop, kind)
+    closed_world(cx, pf, prop, kind)
+}
+
+/// A bare yes or no to a question about a promotion it names ("满200减30开始了吗", "还能参加
+/// 吗", "刻字礼盒能算进满300减40里吗"): yes holds while the promotion runs at the question's
+/// time and takes in the products asked about.
+fn promo_reply(cx: &Ctx, promos: &[PromoInfo], prop: &Prop) -> Option<Judged> {
+    let &(_, i) = named_promos(cx, promos, &cx.p.question.s).first()?;
+    let pr = &cx.fb.facts.promotions[i];
+    let status = pr.status(cx.at);
+    let left_out = prop.subjects.iter().copied().find(|&p| product_excluded(cx, i, p));
+    let applies = status == PromotionStatus::Active && left_out.is_none();
+    let iri = Some(pr.iri.clone());
+    if applies == (prop.polarity == Polarity::Affirm) {
+        return Some((ClaimStatus::Supported, None, iri, ClaimKind::Promotion));
+    }
+    let expected = match (status, left_out) {
+        (PromotionStatus::Ended, _) => pr
+            .valid_through
+            .map(|t| format!("已于{}月{}日结束", t.month(), t.day())),
+        (PromotionStatus::Upcoming, _) => pr.valid_from.map(|t| format!("{}月{}日开始", t.month(), t.day())),
+        (PromotionStatus::Active, Some(p)) => Some(format!("{}不参与{}", cx.fb.facts.products[p].name, pr.name)),
+        (PromotionStatus::Active, None) => Some("正在进行".to_string()),
+    };
+    Some((ClaimStatus::Contradicted, expected, iri, ClaimKind::Promotion))
 }
 
 /// A bare yes or no to a stock question, against the offers of the products asked about.
@@ -756,21 +871,27 @@ fn promotion(cx: &Ctx, prop: &Prop, top: &[&FactClause]) -> Option<Judged> {
 
 /// An assertion about the merchant's products or service whose content words no fact in its
 /// scope holds is unsupported.
-fn closed_world(pf: &PropFacts, prop: &Prop, kind: ClaimKind) -> Option<Judged> {
-    let about_merchant = !prop.subjects.is_empty() || prop.content.keys.iter().any(|k| k.starts_with("t:"));
+fn closed_world(cx: &Ctx, pf: &PropFacts, prop: &Prop, kind: ClaimKind) -> Option<Judged> {
+    let about_merchant = !prop.subjects.is_empty()
+        || prop.content.keys.iter().any(|k| k.starts_with("t:"))
+        || pf
+            .name_words
+            .iter()
+            .any(|w| w.chars().count() >= 2 && w.chars().all(crate::text::is_cjk) && cx.p.norm.s.contains(w.as_str()));
     if prop.polarity != Polarity::Affirm || !about_merchant || prop.content.machinery {
         return None;
     }
     let topics_held: HashSet<&String> = pf
         .clauses
         .iter()
-        .filter(|f| in_scope(&f.scope, &prop.subjects))
+        .filter(|f| in_scope(&f.scope, &prop.subjects) && pf.material_fits(f, &prop.subjects))
         .flat_map(|f| f.content.keys.iter())
         .collect();
+    // Without a product named, any of the merchant's sentences may hold it.
     let texts: Vec<&str> = pf
         .support
         .iter()
-        .filter(|(s, _)| *s == Scope::General || in_scope(s, &prop.subjects))
+        .filter(|(s, _)| *s == Scope::General || prop.subjects.is_empty() || in_scope(s, &prop.subjects))
         .map(|(_, t)| t.as_str())
         .collect();
     let held = |k: &String| {
@@ -780,17 +901,22 @@ fn closed_world(pf: &PropFacts, prop: &Prop, kind: ClaimKind) -> Option<Judged> 
             texts.iter().any(|t| t.contains(k.as_str()))
         }
     };
-    // Most of what it says must be new: one unknown word among known ones is wording.
-    let keys: Vec<&String> = prop.content.keys.iter().filter(|k| !k.starts_with("r:")).collect();
+    // What the answer adds to the question is its claim (香味 asked, 淡香 answered); an
+    // answer that only restates a yes/no question claims all of it (支持LDAC). Most of the
+    // claim must be unknown: one unknown word among known ones is wording.
+    let asked = content(&cx.p.question.s, &cx.fb.lex.vocab, &pf.name_words).keys;
+    let all: Vec<&String> = prop.content.keys.iter().filter(|k| !k.starts_with("r:")).collect();
+    let added: Vec<&String> = all.iter().copied().filter(|k| !asked.contains(*k)).collect();
+    let keys = if added.is_empty() { all } else { added };
     let missing = keys.iter().filter(|k| !held(k)).count();
     (missing * 2 > keys.len()).then_some((ClaimStatus::Unsupported, None, None, kind))
 }
 
 /// The answer's propositions checked against the facts: (claim, where it is written).
-pub(super) fn proposition_claims(cx: &Ctx, pf: &PropFacts) -> Vec<(Claim, Range<usize>)> {
+pub(super) fn proposition_claims(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo]) -> Vec<(Claim, Range<usize>)> {
     let mut out = Vec::new();
     for prop in props(cx, pf) {
-        let Some((status, expected, subject, kind)) = judge(cx, pf, &prop) else {
+        let Some((status, expected, subject, kind)) = judge(cx, pf, promos, &prop) else {
             continue;
         };
         out.push((

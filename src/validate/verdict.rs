@@ -105,7 +105,7 @@ fn validate_with(k: &Checker, answer: &str, question: &str, at: DateTime<FixedOf
     for (claim, r) in policy_claims(&cx, &k.negs) {
         claims.push((claim, r, false));
     }
-    for (claim, r) in proposition_claims(&cx, &k.props) {
+    for (claim, r) in proposition_claims(&cx, &k.props, &k.promos) {
         // A clause another check already decided is not judged twice.
         let decided = claims
             .iter()
