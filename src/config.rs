@@ -29,6 +29,31 @@ pub struct Config {
     pub limits: Limits,
     /// Keys, audit and encryption settings.
     pub security: SecuritySettings,
+    /// 商家知识校验 settings.
+    #[serde(default)]
+    pub validation: ValidationSettings,
+}
+
+/// What an unsupported claim does to the verdict (`validation.unsupported`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnsupportedPolicy {
+    /// Drop the sentence holding it when the rest of the answer stands, else hand off.
+    #[default]
+    Drop,
+    /// Hand off.
+    Handoff,
+    /// Report it; the verdict ignores it.
+    Warn,
+}
+
+/// 商家知识校验 settings (`[validation]`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ValidationSettings {
+    /// What an unsupported claim does: `drop` its sentence when the rest stands (else hand
+    /// off; the default), `handoff`, or `warn` (reported only).
+    #[serde(default)]
+    pub unsupported: UnsupportedPolicy,
 }
 
 /// Security settings (README "Security").
@@ -197,6 +222,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".to_string(),
             limits: Limits::default(),
             security: SecuritySettings::default(),
+            validation: ValidationSettings::default(),
         }
     }
 }

@@ -234,6 +234,35 @@ pub struct Validation {
     pub corrections: Vec<Correction>,
     /// The answer with the corrections applied (when the verdict is `corrected`).
     pub corrected_answer: Option<String>,
+    /// The contradicted claims, each with the fact it was checked against.
+    pub contradicted: Vec<Finding>,
+    /// The unsupported claims (no fact holds them).
+    pub unsupported: Vec<Finding>,
+}
+
+/// A claim the verdict acted on, with the fact it was checked against.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// What the claim is about.
+    pub kind: ClaimKind,
+    /// The claim as written in the answer.
+    pub text: String,
+    /// The merchant's value or statement, when there is one.
+    pub expected: Option<String>,
+    /// IRI of the fact checked against, or `no fact`.
+    pub fact: String,
+}
+
+impl Finding {
+    /// The finding of a claim.
+    pub fn of(c: &Claim) -> Self {
+        Finding {
+            kind: c.kind,
+            text: c.text.clone(),
+            expected: c.expected.clone(),
+            fact: c.subject.clone().unwrap_or_else(|| "no fact".to_string()),
+        }
+    }
 }
 
 /// Output of 商家知识校验.
@@ -284,6 +313,10 @@ pub struct VerdictReport {
     pub claims: Vec<Claim>,
     /// Wrong → right, when corrected.
     pub corrections: Vec<Correction>,
+    /// The contradicted claims, each with the fact it was checked against.
+    pub contradicted: Vec<Finding>,
+    /// The unsupported claims (no fact holds them).
+    pub unsupported: Vec<Finding>,
 }
 
 /// Output of 响应返回: what `/v1/answer` returns.
@@ -356,6 +389,8 @@ impl From<Validated> for Response {
                 verdict: v.validation.verdict,
                 claims: v.validation.claims,
                 corrections: v.validation.corrections,
+                contradicted: v.validation.contradicted,
+                unsupported: v.validation.unsupported,
             },
             handoff,
             handoff_reason: reason,

@@ -182,3 +182,42 @@ async fn errors_are_json_with_codes() {
     let (s, r) = post(&base, "/v1/validate", json!({"merchant_id": "m-beauty", "answer": ""})).await;
     assert_eq!((s, r["error"]["code"].as_str()), (400, Some("invalid_request")), "{r}");
 }
+
+/// `/v1/validate` lists contradicted and unsupported claims apart, each with the fact it was
+/// checked against or `no fact`; an unsupported sentence is dropped when the rest stands, and
+/// hands off when it is the whole answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_lists_contradicted_and_unsupported_claims() {
+    let base = server().await;
+    let ask = |question: &'static str, answer: &'static str| {
+        let base = base.clone();
+        async move {
+            let (s, r) = post(
+                &base,
+                "/v1/validate",
+                json!({"merchant_id": "m-digital", "question": question, "answer": answer,
+                       "now": "2026-11-23T12:00:00+08:00"}),
+            )
+            .await;
+            assert_eq!(s, 200, "{r}");
+            r
+        }
+    };
+    let r = ask("Air Pro支持LDAC吗", "Air Pro支持LDAC。").await;
+    assert_eq!(r["verdict"], "handoff", "{r}");
+    assert_eq!(r["unsupported"][0]["fact"], "no fact", "{r}");
+    assert_eq!(r["contradicted"], json!([]), "{r}");
+    let r = ask("Air Pro多少钱", "声澜 Air Pro 主动降噪蓝牙耳机售价299元。").await;
+    let c = &r["contradicted"][0];
+    assert!(c["fact"].as_str().unwrap().contains("/m-digital/"), "{r}");
+    assert_eq!(c["expected"], "399元", "{r}");
+    assert_eq!(r["unsupported"], json!([]), "{r}");
+    let r = ask(
+        "Air Pro多少钱 支持LDAC吗",
+        "声澜 Air Pro 主动降噪蓝牙耳机售价399元。它支持LDAC。",
+    )
+    .await;
+    assert_eq!(r["verdict"], "corrected", "{r}");
+    let fixed = r["corrected_answer"].as_str().unwrap();
+    assert!(fixed.contains("399元") && !fixed.to_lowercase().contains("ldac"), "{r}");
+}

@@ -300,7 +300,9 @@ async fn validate(
     let m = b.merchant_id.clone();
     let v = blocking(move || e.validate(&m, &answer, &question, at)).await?;
     Ok(shown(
-        json!({ "merchant_id": b.merchant_id, "verdict": v.verdict, "claims": v.claims, "corrections": v.corrections, "corrected_answer": v.corrected_answer }),
+        json!({ "merchant_id": b.merchant_id, "verdict": v.verdict, "claims": v.claims,
+            "contradicted": v.contradicted, "unsupported": v.unsupported,
+            "corrections": v.corrections, "corrected_answer": v.corrected_answer }),
     ))
 }
 

@@ -322,7 +322,7 @@ impl Parts<'_> {
             read_toml::<IntentSettings>(&config.indexes_dir.join("intent.toml"))?,
             &embedding_cache_dir().join("intent-examples.json"),
         )?);
-        let validator = Arc::new(Validator::new(ontology.clone()));
+        let validator = Arc::new(Validator::new(ontology.clone(), config.validation.unsupported));
         let answer_settings: AnswerSettings = read_toml(&config.prompts_dir.join("answer").join("intents.toml"))?;
         let pipeline = Arc::new(Pipeline {
             understand: Arc::new(Understander::new(self.knowledge.clone(), classifier, ontology.clone())),

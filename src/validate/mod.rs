@@ -39,12 +39,13 @@ mod text;
 mod values;
 mod verdict;
 
-pub use crate::pipeline::{Claim, ClaimKind, ClaimStatus, Correction, Validation, Verdict};
+pub use crate::pipeline::{Claim, ClaimKind, ClaimStatus, Correction, Finding, Validation, Verdict};
 pub use candidate::Candidate;
 pub use extract::extract;
 pub use verdict::{Prepared, validate_text};
 
 use crate::Error;
+use crate::config::UnsupportedPolicy;
 use crate::pipeline::{Clock, Drafted, Validate, Validated};
 use crate::store::{MerchantFacts, Ontology};
 use std::sync::Arc;
@@ -59,14 +60,17 @@ pub struct Validator {
     ontology: Arc<Ontology>,
     /// Per merchant: the facts prepared and what they were prepared from.
     prepared: moka::sync::Cache<String, (Arc<MerchantFacts>, Arc<Prepared>)>,
+    /// What an unsupported claim does to the verdict.
+    unsupported: UnsupportedPolicy,
 }
 
 impl Validator {
     /// Builds the stage.
-    pub fn new(ontology: Arc<Ontology>) -> Self {
+    pub fn new(ontology: Arc<Ontology>, unsupported: UnsupportedPolicy) -> Self {
         Validator {
             ontology,
             prepared: moka::sync::Cache::new(1024),
+            unsupported,
         }
     }
 
@@ -81,7 +85,7 @@ impl Validator {
                 p
             }
         };
-        prepared.validate(answer, question, at)
+        prepared.validate_with_policy(answer, question, at, self.unsupported)
     }
 }
 

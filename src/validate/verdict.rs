@@ -15,7 +15,8 @@ use super::promotions::{
 use super::proposition::{PropFacts, proposition_claims};
 use super::stock::{check_inventory, check_stock};
 use super::values::{check_phone, check_price, check_range, check_shop_value, service_hours};
-use crate::pipeline::{Claim, ClaimKind, ClaimStatus, Correction, Validation, Verdict};
+use crate::config::UnsupportedPolicy;
+use crate::pipeline::{Claim, ClaimKind, ClaimStatus, Correction, Finding, Validation, Verdict};
 use crate::store::{MerchantFacts, Ontology};
 use chrono::{DateTime, FixedOffset};
 
@@ -64,7 +65,7 @@ pub fn validate_text(
     at: DateTime<FixedOffset>,
 ) -> Validation {
     let k = Checker::new(std::borrow::Cow::Borrowed(facts), ontology);
-    validate_with(&k, answer, question, at)
+    validate_with(&k, answer, question, at, UnsupportedPolicy::default())
 }
 
 /// A merchant's facts prepared for validation once (the fact index dominates the cost of
@@ -84,7 +85,18 @@ impl Prepared {
 
     /// Same as [`validate_text`] on the prepared facts.
     pub fn validate(&self, answer: &str, question: &str, at: DateTime<FixedOffset>) -> Validation {
-        validate_with(&self.base, answer, question, at)
+        validate_with(&self.base, answer, question, at, UnsupportedPolicy::default())
+    }
+
+    /// As [`Self::validate`], with what an unsupported claim does to the verdict.
+    pub fn validate_with_policy(
+        &self,
+        answer: &str,
+        question: &str,
+        at: DateTime<FixedOffset>,
+        unsupported: UnsupportedPolicy,
+    ) -> Validation {
+        validate_with(&self.base, answer, question, at, unsupported)
     }
 }
 
@@ -93,7 +105,13 @@ impl Prepared {
 type Checked = (Claim, std::ops::Range<usize>, bool);
 
 /// Parses the answer, checks every candidate and the policy statements, and decides.
-fn validate_with(k: &Checker, answer: &str, question: &str, at: DateTime<FixedOffset>) -> Validation {
+fn validate_with(
+    k: &Checker,
+    answer: &str,
+    question: &str,
+    at: DateTime<FixedOffset>,
+    unsupported: UnsupportedPolicy,
+) -> Validation {
     let fb = &k.base;
     let parsed = parse(answer, question, &fb.lex, &fb.products);
     let cx = Ctx::new(fb, &parsed, question, at, answer);
@@ -115,9 +133,19 @@ fn validate_with(k: &Checker, answer: &str, question: &str, at: DateTime<FixedOf
         }
     }
     claims.sort_by_key(|(_, r, _)| r.start);
-    let (verdict, corrections, corrected_answer) = decide(answer, &claims);
+    let sentences: Vec<std::ops::Range<usize>> = parsed.sents.iter().map(|s| parsed.norm.orig(&s.range)).collect();
+    let (verdict, corrections, corrected_answer) = decide(answer, &claims, &sentences, unsupported);
+    let findings = |status: ClaimStatus| -> Vec<Finding> {
+        claims
+            .iter()
+            .filter(|(c, _, _)| c.status == status)
+            .map(|(c, _, _)| Finding::of(c))
+            .collect()
+    };
     Validation {
         verdict,
+        contradicted: findings(ClaimStatus::Contradicted),
+        unsupported: findings(ClaimStatus::Unsupported),
         claims: claims.into_iter().map(|(c, _, _)| c).collect(),
         corrections,
         corrected_answer,
@@ -174,17 +202,31 @@ fn check_value(k: &Checker, cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
     }
 }
 
-/// Pass when nothing is contradicted; corrected when every contradicted claim can be
-/// replaced by a non-empty merchant value; handoff otherwise.
-fn decide(answer: &str, claims: &[Checked]) -> (Verdict, Vec<Correction>, Option<String>) {
+/// Pass when nothing is contradicted or unsupported; corrected when every contradicted claim
+/// can be replaced by a non-empty merchant value, or (policy `drop`) when the sentences
+/// holding the unsupported claims can be dropped and the rest stands; handoff otherwise.
+fn decide(
+    answer: &str,
+    claims: &[Checked],
+    sentences: &[std::ops::Range<usize>],
+    policy: UnsupportedPolicy,
+) -> (Verdict, Vec<Correction>, Option<String>) {
     let contradicted: Vec<&Checked> = claims
         .iter()
         .filter(|(c, _, _)| c.status == ClaimStatus::Contradicted)
         .collect();
-    let unsupported = claims.iter().any(|(c, _, _)| c.status == ClaimStatus::Unsupported);
-    if contradicted.is_empty() && !unsupported {
+    let unsupported: Vec<&Checked> = claims
+        .iter()
+        .filter(|(c, _, _)| c.status == ClaimStatus::Unsupported && policy != UnsupportedPolicy::Warn)
+        .collect();
+    if contradicted.is_empty() && unsupported.is_empty() {
         (Verdict::Pass, Vec::new(), None)
     } else if contradicted.is_empty() {
+        match (policy, dropped(answer, &unsupported, sentences)) {
+            (UnsupportedPolicy::Drop, Some((text, corrections))) => (Verdict::Corrected, corrections, Some(text)),
+            _ => (Verdict::Handoff, Vec::new(), None),
+        }
+    } else if !unsupported.is_empty() {
         (Verdict::Handoff, Vec::new(), None)
     } else if contradicted
         .iter()
@@ -202,6 +244,53 @@ fn decide(answer: &str, claims: &[Checked]) -> (Verdict, Vec<Correction>, Option
     } else {
         (Verdict::Handoff, Vec::new(), None)
     }
+}
+
+/// The answer without the sentences holding unsupported claims, when what remains still says
+/// something (a claim-free rest, or a bare reply whose claim was the unsupported one, does
+/// not stand).
+fn dropped(
+    answer: &str,
+    unsupported: &[&Checked],
+    sentences: &[std::ops::Range<usize>],
+) -> Option<(String, Vec<Correction>)> {
+    let hit = |s: &std::ops::Range<usize>| unsupported.iter().any(|(_, r, _)| r.start < s.end && s.start < r.end);
+    let (gone, kept): (Vec<&std::ops::Range<usize>>, Vec<&std::ops::Range<usize>>) =
+        sentences.iter().partition(|s| hit(s));
+    if gone.is_empty()
+        || kept.is_empty()
+        || unsupported
+            .iter()
+            .any(|(_, r, _)| r.start == 0 && r.end == answer.len())
+    {
+        return None;
+    }
+    let mut text = String::new();
+    let mut at = 0;
+    for s in &gone {
+        text.push_str(answer.get(at..s.start)?);
+        // The sentence's closing punctuation goes with it.
+        at = s.end
+            + answer[s.end..]
+                .chars()
+                .next()
+                .filter(|c| "。！？!?；;～~".contains(*c))
+                .map_or(0, char::len_utf8);
+    }
+    text.push_str(answer.get(at..)?);
+    let text = text.trim().to_string();
+    if text.chars().filter(|c| c.is_alphanumeric()).count() < 4 {
+        return None;
+    }
+    let corrections = unsupported
+        .iter()
+        .map(|(c, _, _)| Correction {
+            kind: c.kind,
+            wrong: c.text.clone(),
+            right: String::new(),
+        })
+        .collect();
+    Some((text, corrections))
 }
 
 /// The answer with each contradicted claim replaced by the merchant's value (from the end,
