@@ -465,6 +465,12 @@ impl PropFacts {
                     .collect()
             })
             .collect();
+        // A product's category path holds what it is (数码/耳机/真无线耳机).
+        for (i, p) in fb.facts.products.iter().enumerate() {
+            if let Some(c) = &p.category {
+                support.push((Scope::Own(i), crate::text::fold(c)));
+            }
+        }
         PropFacts {
             clauses,
             product_materials,
@@ -589,11 +595,21 @@ fn props(cx: &Ctx, pf: &PropFacts) -> Vec<Prop> {
     }
     if !any_content && let Some((text, q_pol)) = asked {
         let polarity = combine(reply_polarity(p.norm.s.trim(), v), q_pol);
-        let in_stock = v.stock.find(&text).first().and_then(|(_, n)| match *n {
+        let stock_asked = v.stock.find(&text).first().and_then(|(_, n)| match *n {
             "in_stock" | "spot" => Some(polarity == Polarity::Affirm),
             "out_of_stock" => Some(polarity == Polarity::Deny),
             _ => None,
         });
+        // "现在能发货吗" about a product that cannot be bought now (pre-order, sold out) asks
+        // whether it is in stock.
+        let ship_asked = (v.duration.has(&text, "ship") || v.topic.has(&text, "ship_to"))
+            && p.question_products.iter().any(|&i| {
+                cx.fb.facts.products[i]
+                    .offer
+                    .as_ref()
+                    .is_some_and(|o| matches!(o.availability, Availability::PreOrder | Availability::OutOfStock))
+            });
+        let in_stock = stock_asked.or(ship_asked.then_some(polarity == Polarity::Affirm));
         out.push(Prop {
             content: content(&text, v, &pf.name_words),
             polarity,
