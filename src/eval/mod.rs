@@ -361,29 +361,19 @@ fn set_name(path: &Path) -> String {
 pub fn run_sets(engine: &Engine, sets: &Sets, halves: &[Half], now: Clock) -> Result<Vec<Row>, Error> {
     let mut rows = Vec::new();
     for &half in halves {
+        let row = |p: &std::path::PathBuf, score| Row {
+            set: set_name(p),
+            half,
+            score,
+        };
         for p in &sets.qa {
-            let score = Score::Qa(run_qa(engine, p, now, half)?);
-            rows.push(Row {
-                set: set_name(p),
-                half,
-                score,
-            });
+            rows.push(row(p, Score::Qa(run_qa(engine, p, now, half)?)));
         }
         for p in &sets.intents {
-            let score = Score::Intent(run_intents(engine, p, half)?);
-            rows.push(Row {
-                set: set_name(p),
-                half,
-                score,
-            });
+            rows.push(row(p, Score::Intent(run_intents(engine, p, half)?)));
         }
         for p in &sets.validation {
-            let score = Score::Validation(run_validation(engine, p, now, half)?);
-            rows.push(Row {
-                set: set_name(p),
-                half,
-                score,
-            });
+            rows.push(row(p, Score::Validation(run_validation(engine, p, now, half)?)));
         }
     }
     rows.sort_by_key(|r| (r.set.clone(), r.half as u8));

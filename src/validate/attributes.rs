@@ -4,7 +4,7 @@
 
 use super::candidate::{Candidate, ClauseScan, What};
 use super::context::{Ctx, Outcome, contradicted, keys_compatible, quoted, supported, unverifiable};
-use super::facts::{FactSentence, Scope};
+use super::facts::{FactSentence, Scope, product_text};
 use super::lexicon::Vocab;
 use super::mentions::{Mention, Val, same_type, same_value};
 use super::products::ProductIndex;
@@ -162,11 +162,7 @@ pub(super) fn check_colour(cx: &Ctx, c: &Candidate, core: &str) -> Outcome {
             .filter(|(n, _)| COLOUR_CONCEPTS.contains(&fb.lex.concept_of(n).as_str()))
             .map(|(_, v)| v)
             .collect();
-        let mut text = crate::text::fold(&prod.name);
-        for (_, v) in &prod.properties {
-            text.push_str(&crate::text::fold(v));
-        }
-        text.push_str(&crate::text::fold(prod.description.as_deref().unwrap_or("")));
+        let text = product_text(prod);
         let basics: Vec<&str> = fb.lex.vocab.colour.find(core).into_iter().map(|(_, n)| n).collect();
         let colour_text: String = colour_props.iter().map(|v| crate::text::fold(v)).collect();
         let listed = |n: &str| fb.lex.vocab.colour.has(&colour_text, n);
@@ -248,11 +244,7 @@ pub(super) fn check_material(cx: &Ctx, c: &Candidate, material: &str, pure: bool
     let mut expected = None;
     for &p in &c.subjects {
         let Some(prod) = fb.facts.products.get(p) else { continue };
-        let mut text = crate::text::fold(&prod.name);
-        for (_, v) in &prod.properties {
-            text.push_str(&crate::text::fold(v));
-        }
-        text.push_str(&crate::text::fold(prod.description.as_deref().unwrap_or("")));
+        let text = product_text(prod);
         let listed: Vec<&String> = prod
             .properties
             .iter()

@@ -45,6 +45,8 @@ pub(super) struct FactSentence {
     /// Products the source of the sentence belongs to by the data model (a product's own
     /// field, a return policy's products), not by the words in it; empty: shop-wide.
     pub(super) declared: Vec<usize>,
+    /// The regions it names (`region` notations), read once when the fact base is built.
+    pub(super) regions: Vec<String>,
 }
 
 impl FactSentence {
@@ -61,6 +63,16 @@ impl FactSentence {
             _ => None,
         }
     }
+}
+
+/// A product's own words, folded: its name, property values and description.
+pub(super) fn product_text(p: &crate::store::merchant::Product) -> String {
+    let mut text = crate::text::fold(&p.name);
+    for (_, v) in &p.properties {
+        text.push_str(&crate::text::fold(v));
+    }
+    text.push_str(&crate::text::fold(p.description.as_deref().unwrap_or("")));
+    text
 }
 
 /// The merchant's knowledge prepared for checking.
@@ -136,6 +148,14 @@ impl<'a> FactBase<'a> {
             } else {
                 0
             };
+            let regions = self
+                .lex
+                .vocab
+                .region
+                .find(&norm.s)
+                .into_iter()
+                .map(|(_, n)| n.to_string())
+                .collect();
             self.sentences.push(FactSentence {
                 orig,
                 norm,
@@ -146,6 +166,7 @@ impl<'a> FactBase<'a> {
                 clauses,
                 mentioned,
                 declared,
+                regions,
             });
         }
     }

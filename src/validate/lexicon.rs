@@ -109,14 +109,6 @@ impl Words {
         }
     }
 
-    /// The written forms of the concept `notation`.
-    pub(super) fn forms_of<'a>(&'a self, notation: &'a str) -> impl Iterator<Item = &'a str> {
-        self.forms
-            .iter()
-            .filter(move |(_, n)| n == notation)
-            .map(|(f, _)| f.as_str())
-    }
-
     /// A folded text with every form replaced by its concept's preferred form.
     pub(super) fn canonical(&self, s: &str) -> String {
         let mut out = String::with_capacity(s.len());

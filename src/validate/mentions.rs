@@ -5,6 +5,7 @@
 use super::lexicon::{Lexicon, Words};
 use super::text::{
     approx, ascii_boundary_after, ascii_boundary_before, blank_ranges, masks, overlaps, parse_num, prev_char, segment,
+    tail,
 };
 use std::ops::Range;
 
@@ -159,13 +160,13 @@ fn canon_unit(u: &str) -> &'static str {
 /// Amount roles read only from the words after an amount, never as the nearest key before it.
 const AFTER_ONLY_ROLES: &[&str] = &["coupon", "free_shipping", "interest_free"];
 
-/// The concept of `words` whose form ends nearest before `pos`, and its distance in bytes.
-fn nearest_before<'a>(clause: &str, pos: usize, words: &'a Words, skip: &[&str]) -> Option<(&'a str, usize)> {
+/// The concept of `words` whose form ends nearest before `pos`, and where that form is.
+fn nearest_before<'a>(clause: &str, pos: usize, words: &'a Words, skip: &[&str]) -> Option<(&'a str, Range<usize>)> {
     words
         .find(&clause[..pos])
         .into_iter()
         .rfind(|(_, n)| !skip.contains(n))
-        .map(|(r, n)| (n, pos - r.end))
+        .map(|(r, n)| (n, r))
 }
 
 /// The concept of `words` whose form starts nearest after `pos`, and its distance in bytes.
@@ -605,22 +606,15 @@ fn assign_keys(out: &mut [Mention], s: &str, clauses: &[Range<usize>], lex: &Lex
         let clause = &s[cl.clone()];
         let pos = m.range.start.saturating_sub(cl.start).min(clause.len());
         let end = m.range.end.saturating_sub(cl.start).min(clause.len());
-        let before: String = clause[..pos]
-            .chars()
-            .rev()
-            .take(6)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        let before = tail(&clause[..pos], 6);
         let v = &lex.vocab;
-        m.body = v.body.any(&before);
+        m.body = v.body.any(before);
         let attr = |k: &str| v.duration.closure(k).contains(&"attribute");
         m.key = match &m.val {
             Val::Money(_) => money_key(clause, pos, end, &v.amount),
             Val::Dur { .. } => {
                 let after = nearest_after(clause, end, &v.duration);
-                let before = nearest_before(clause, pos, &v.duration, &[]);
+                let before = nearest_before(clause, pos, &v.duration, &[]).map(|(k, r)| (k, pos - r.end));
                 match (after, before) {
                     // An attribute key right before the value wins ("质保1年", "续航10小时").
                     (_, Some((k, d))) if attr(k) && d <= 6 => Some(k.to_string()),
@@ -654,16 +648,15 @@ fn money_key(clause: &str, pos: usize, end: usize, words: &Words) -> Option<Stri
         return Some("coupon".to_string());
     }
     let threshold =
-        nearest_before(clause, pos, words, AFTER_ONLY_ROLES).is_some_and(|(k, d)| k == "threshold" && d <= 1);
+        nearest_before(clause, pos, words, AFTER_ONLY_ROLES).is_some_and(|(k, r)| k == "threshold" && pos - r.end <= 1);
     if !threshold && let Some(k @ ("shipping_fee" | "fee_difference")) = named_after {
         return Some(k.to_string());
     }
     // (distances are in bytes: 满 must touch the number.)
-    let (mut k, dist) = nearest_before(clause, pos, words, AFTER_ONLY_ROLES)?;
-    if k == "threshold" && dist > 1 {
+    let (mut k, at) = nearest_before(clause, pos, words, AFTER_ONLY_ROLES)?;
+    if k == "threshold" && pos - at.end > 1 {
         // "不满的话收8元": 满 is not this number's key; look further back.
-        let before_threshold = pos - dist - words.forms_of("threshold").map(str::len).min().unwrap_or(0);
-        match nearest_before(clause, before_threshold, words, AFTER_ONLY_ROLES) {
+        match nearest_before(clause, at.start, words, AFTER_ONLY_ROLES) {
             Some((k2, _)) if k2 != "threshold" => k = k2,
             _ => return None,
         }

@@ -8,7 +8,7 @@ use super::context::{Ctx, Outcome, contradicted, supported, unverifiable};
 use super::facts::{FactBase, FactSentence, Scope};
 use super::lexicon::Vocab;
 use super::mentions::{Mention, blank_mentions};
-use super::text::{Normed, Stance, blank_ranges, coverage, neg_marker, stance, term_set};
+use super::text::{Normed, Stance, blank_ranges, coverage, neg_marker, stance, tail, term_set};
 use crate::pipeline::{Claim, ClaimKind, ClaimStatus};
 use std::collections::HashSet;
 
@@ -153,15 +153,12 @@ impl CourierFacts {
         for f in fb.sentences.iter().filter(|f| f.scope != Scope::General) {
             for (r, c) in fb.lex.couriers_in(&f.norm.s) {
                 all.insert(c);
-                let before: String = f.norm.s[..r.start]
-                    .chars()
-                    .rev()
-                    .take(6)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
-                if fb.lex.vocab.courier_default.has(&before, "default") {
+                if fb
+                    .lex
+                    .vocab
+                    .courier_default
+                    .has(tail(&f.norm.s[..r.start], 6), "default")
+                {
                     default.insert(c);
                 }
                 let mut end = r.end;
@@ -188,15 +185,7 @@ pub(super) fn courier_candidates(scan: &mut ClauseScan, couriers: &[(std::ops::R
         if scan.stance == Stance::Negate {
             continue;
         }
-        let before: String = s[cl.start..r.start]
-            .chars()
-            .rev()
-            .take(6)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let default = scan.lex.vocab.courier_default.any(&before);
+        let default = scan.lex.vocab.courier_default.any(tail(&s[cl.start..r.start], 6));
         // Extend to "X快递"/"X速运" as written.
         let mut end = r.end;
         for suf in COURIER_SUFFIXES {

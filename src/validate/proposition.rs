@@ -11,7 +11,7 @@
 //! (closed world): an invented scent, codec or service.
 
 use super::context::Ctx;
-use super::facts::{FactBase, Scope};
+use super::facts::{FactBase, Scope, product_text};
 use super::lexicon::Vocab;
 use super::promotions::{PromoInfo, named_promos, product_excluded};
 use super::text::{Stance, neg_marker, stance, strip_exceptions};
@@ -248,7 +248,7 @@ pub(super) fn content(s: &str, v: &Vocab, names: &[String]) -> Content {
         blanked.replace_range(r.clone(), &" ".repeat(r.len()));
     }
     // Conditions: "没拆封" is the condition's absence, not the condition.
-    for (r, n) in v.canonical.find(&blanked.clone()) {
+    for (r, n) in v.canonical.find(&blanked) {
         let negated = blanked[..r.start].ends_with(['没', '未', '不', '非']);
         c.keys
             .insert(if negated { format!("not:{n}") } else { format!("c:{n}") });
@@ -277,7 +277,7 @@ pub(super) fn content(s: &str, v: &Vocab, names: &[String]) -> Content {
         &v.body,
     ];
     for (i, words) in machinery.into_iter().enumerate() {
-        for (r, _) in words.find(&blanked.clone()) {
+        for (r, _) in words.find(&blanked) {
             c.machinery |= i > 0;
             blanked.replace_range(r.clone(), &" ".repeat(r.len()));
         }
@@ -451,14 +451,8 @@ impl PropFacts {
             .products
             .iter()
             .map(|p| {
-                let text = crate::text::fold(&format!(
-                    "{}{:?}{}",
-                    p.name,
-                    p.properties,
-                    p.description.as_deref().unwrap_or("")
-                ));
                 v.material
-                    .find(&text)
+                    .find(&product_text(p))
                     .into_iter()
                     .flat_map(|(_, n)| v.material.closure(n))
                     .map(str::to_string)
@@ -556,11 +550,10 @@ fn combine(a: Polarity, b: Polarity) -> Polarity {
 /// The answer's assertions: the question's proposition for a reply that adds nothing to a
 /// yes/no question, else each clause with content of its own and no typed claim in it (the
 /// families check those).
-fn props(cx: &Ctx, pf: &PropFacts) -> Vec<Prop> {
+fn props(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> Vec<Prop> {
     let p = cx.p;
     let v = &cx.fb.lex.vocab;
     let asked = yes_no(&p.question.s);
-    let q_content = content(&p.question.s, v, &pf.name_words);
     let mut out = Vec::new();
     let mut any_content = false;
     for (si, st) in p.sents.iter().enumerate() {
@@ -652,27 +645,19 @@ fn in_scope(scope: &Scope, subjects: &[usize]) -> bool {
 
 /// Whether a fact clause speaks of the proposition's regions: one of its regions is a
 /// proposition region or a group holding it. A fact about another region says nothing here.
-fn regions_fit(prop: &Content, fact: &Content, closure: impl Fn(&str) -> Vec<String>) -> bool {
-    if prop.regions.is_empty() || fact.regions.is_empty() {
-        return true;
-    }
-    prop.regions.iter().any(|r| {
-        let up = closure(r);
-        fact.regions.iter().any(|f| up.contains(f))
-    })
+fn regions_fit(prop: &Content, fact: &Content) -> bool {
+    prop.regions.is_empty() || fact.regions.is_empty() || prop.region_fits(&fact.regions)
 }
 
 /// The fact clauses aligned with a proposition, best first: (share of the proposition's keys
 /// the clause holds, clause index).
-fn aligned(cx: &Ctx, pf: &PropFacts, prop: &Prop) -> Vec<(f64, usize)> {
-    let v = &cx.fb.lex.vocab;
-    let closure = |r: &str| v.region.closure(r).into_iter().map(str::to_string).collect::<Vec<_>>();
+fn aligned(pf: &PropFacts, prop: &Prop) -> Vec<(f64, usize)> {
     let mut out: Vec<(f64, usize)> = pf
         .clauses
         .iter()
         .enumerate()
         .filter(|(_, f)| in_scope(&f.scope, &prop.subjects) && pf.material_fits(f, &prop.subjects))
-        .filter(|(_, f)| regions_fit(&prop.content, &f.content, closure))
+        .filter(|(_, f)| regions_fit(&prop.content, &f.content))
         .map(|(i, f)| (share(&prop.content, &f.content), i))
         .filter(|(share, _)| *share >= 0.5)
         .collect();
@@ -735,7 +720,7 @@ fn refusal<'a>(pf: &'a PropFacts, prop: &Prop) -> Option<&'a FactClause> {
 type Judged = (ClaimStatus, Option<String>, Option<String>, ClaimKind);
 
 /// Judges one proposition: supported, contradicted, or (closed world) unsupported.
-fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop) -> Option<Judged> {
+fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop, asked: &Content) -> Option<Judged> {
     if let Some(claimed) = prop.in_stock {
         return stock_reply(cx, prop, claimed);
     }
@@ -744,7 +729,7 @@ fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop) -> Option<
     {
         return Some(j);
     }
-    let hits = aligned(cx, pf, prop);
+    let hits = aligned(pf, prop);
     let kind = if prop
         .content
         .keys
@@ -771,7 +756,7 @@ fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop) -> Option<
             .filter(|(s, _)| *s >= best - 1e-9)
             .map(|(_, i)| &pf.clauses[*i])
             .collect();
-        if let Some(o) = promotion(cx, prop, &top) {
+        if let Some(o) = promotion(cx, prop, &top, asked) {
             return Some(o);
         }
         if let Some(f) = top.iter().find(|f| f.polarity == prop.polarity) {
@@ -793,7 +778,7 @@ fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop) -> Option<
             )
         });
     }
-    closed_world(cx, pf, prop, kind)
+    closed_world(cx, pf, prop, kind, asked)
 }
 
 /// A bare yes or no to a question about a promotion it names ("满200减30开始了吗", "还能参加
@@ -849,11 +834,9 @@ fn stock_reply(cx: &Ctx, prop: &Prop, claimed: bool) -> Option<Judged> {
 /// A proposition aligned with a promotion and stating its state (还有, 开始了, 已结束, 还没
 /// 开始; a bare reply takes the state the question asks about) is judged by the promotion's
 /// status at the question's time.
-fn promotion(cx: &Ctx, prop: &Prop, top: &[&FactClause]) -> Option<Judged> {
-    let v = &cx.fb.lex.vocab;
-    let asked: Vec<String> = content(&cx.p.question.s, v, &[]).promo_states;
+fn promotion(cx: &Ctx, prop: &Prop, top: &[&FactClause], asked: &Content) -> Option<Judged> {
     let states = if prop.content.promo_states.is_empty() {
-        &asked
+        &asked.promo_states
     } else {
         &prop.content.promo_states
     };
@@ -887,7 +870,7 @@ fn promotion(cx: &Ctx, prop: &Prop, top: &[&FactClause]) -> Option<Judged> {
 
 /// An assertion about the merchant's products or service whose content words no fact in its
 /// scope holds is unsupported.
-fn closed_world(cx: &Ctx, pf: &PropFacts, prop: &Prop, kind: ClaimKind) -> Option<Judged> {
+fn closed_world(cx: &Ctx, pf: &PropFacts, prop: &Prop, kind: ClaimKind, asked: &Content) -> Option<Judged> {
     let about_merchant = !prop.subjects.is_empty()
         || prop.content.keys.iter().any(|k| k.starts_with("t:"))
         || pf
@@ -920,9 +903,8 @@ fn closed_world(cx: &Ctx, pf: &PropFacts, prop: &Prop, kind: ClaimKind) -> Optio
     // What the answer adds to the question is its claim (香味 asked, 淡香 answered); an
     // answer that only restates a yes/no question claims all of it (支持LDAC). Most of the
     // claim must be unknown: one unknown word among known ones is wording.
-    let asked = content(&cx.p.question.s, &cx.fb.lex.vocab, &pf.name_words).keys;
     let all: Vec<&String> = prop.content.keys.iter().filter(|k| !k.starts_with("r:")).collect();
-    let added: Vec<&String> = all.iter().copied().filter(|k| !asked.contains(*k)).collect();
+    let added: Vec<&String> = all.iter().copied().filter(|k| !asked.keys.contains(*k)).collect();
     let keys = if added.is_empty() { all } else { added };
     let missing = keys.iter().filter(|k| !held(k)).count();
     (missing * 2 > keys.len()).then_some((ClaimStatus::Unsupported, None, None, kind))
@@ -930,9 +912,11 @@ fn closed_world(cx: &Ctx, pf: &PropFacts, prop: &Prop, kind: ClaimKind) -> Optio
 
 /// The answer's propositions checked against the facts: (claim, where it is written).
 pub(super) fn proposition_claims(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo]) -> Vec<(Claim, Range<usize>)> {
+    // The question is read once: for restatements, promotion states and the closed world.
+    let asked = content(&cx.p.question.s, &cx.fb.lex.vocab, &pf.name_words);
     let mut out = Vec::new();
-    for prop in props(cx, pf) {
-        let Some((status, expected, subject, kind)) = judge(cx, pf, promos, &prop) else {
+    for prop in props(cx, pf, &asked) {
+        let Some((status, expected, subject, kind)) = judge(cx, pf, promos, &prop, &asked) else {
             continue;
         };
         out.push((

@@ -252,6 +252,12 @@ const DATE_END_AFTER: &[&str] = &["结束", "截止", "止", "为止"];
 /// Words after a date that make it a start ("6月1日起").
 const DATE_START_AFTER: &[&str] = &["起", "开始"];
 
+/// The last `n` characters of a text (all of it when shorter).
+pub(super) fn tail(s: &str, n: usize) -> &str {
+    let start = s.char_indices().rev().take(n).last().map_or(s.len(), |(i, _)| i);
+    &s[start..]
+}
+
 /// Dates (month/day) written in a folded text.
 pub(super) fn dates(s: &str) -> Vec<DateMention> {
     let mut out: Vec<DateMention> = Vec::new();
@@ -263,14 +269,7 @@ pub(super) fn dates(s: &str) -> Vec<DateMention> {
         ) else {
             continue;
         };
-        let before: String = s[..m.start]
-            .chars()
-            .rev()
-            .take(3)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        let before = tail(&s[..m.start], 3);
         let after: String = s[m.end..].chars().take(6).collect();
         let end = DATE_END_BEFORE.iter().any(|k| before.trim_end().ends_with(k))
             || DATE_END_AFTER.iter().any(|k| after.trim_start().starts_with(k));

@@ -360,7 +360,6 @@ struct RegionFilter<'a> {
     claimed: Vec<Vec<&'a str>>,
     /// Some fact with a value of the same type names a claimed region.
     specific: bool,
-    vocab: &'a super::lexicon::Vocab,
 }
 
 impl<'a> RegionFilter<'a> {
@@ -375,7 +374,6 @@ impl<'a> RegionFilter<'a> {
         let mut f = RegionFilter {
             claimed,
             specific: false,
-            vocab,
         };
         f.specific = !f.claimed.is_empty()
             && cx.fb.sentences.iter().any(|s| {
@@ -390,18 +388,16 @@ impl<'a> RegionFilter<'a> {
 
     /// Whether a fact names one of the claimed regions (or a group holding one).
     fn names_claimed(&self, f: &FactSentence) -> bool {
-        self.vocab
-            .region
-            .find(&f.norm.s)
+        f.regions
             .iter()
-            .any(|(_, n)| self.claimed.iter().any(|up| up.contains(n)))
+            .any(|n| self.claimed.iter().any(|up| up.contains(&n.as_str())))
     }
 
     fn fits(&self, f: &FactSentence) -> bool {
         if self.claimed.is_empty() {
             return true;
         }
-        if self.vocab.region.any(&f.norm.s) {
+        if !f.regions.is_empty() {
             self.names_claimed(f)
         } else {
             !self.specific
