@@ -339,6 +339,11 @@ fn facts() -> MerchantFacts {
                 question: "能发顺丰吗？".to_string(),
                 answer: "如需顺丰，请联系客服补运费差价12元。".to_string(),
             },
+            Faq {
+                iri: format!("{M}/faq/far"),
+                question: "能寄港澳台吗？".to_string(),
+                answer: "港澳台运费每单30元（新疆、西藏不支持改顺丰）；玻璃保鲜盒和陶瓷马克杯不寄港澳台。".to_string(),
+            },
         ],
         general: Vec::new(),
     }
@@ -481,6 +486,25 @@ fn policy_claims() {
     assert!(contradicted(&v, ClaimKind::Policy), "{}", show(&v));
     let v = check("非质量问题退货运费需要您承担哦。", "退货运费谁出");
     assert_eq!(v.verdict, Verdict::Pass, "{}", show(&v));
+}
+
+#[test]
+fn the_question_selects_the_refusal_a_reply_meets() {
+    let contra = |answer: &str, question: &str| contradicted(&check(answer, question), ClaimKind::Policy);
+    // A region or condition written anywhere in the question holds for a bare reply.
+    assert!(contra("可以", "能改顺丰吗 我在西藏"));
+    assert!(!contra("可以", "能改顺丰吗 我在上海"));
+    assert!(contra("能退", "用过了 不想要了能退吗"));
+    // A refusal in parentheses, and a list of products refused together.
+    assert!(contra("可以的亲，香港运费每单30元，保鲜盒也能寄～", "玻璃保鲜盒能寄香港吗"));
+    assert!(!contra("可以的亲，香港运费每单30元，筷子也能寄～", "木质筷子能寄香港吗"));
+    // A refused no-reason return says nothing of a return for the shop's fault.
+    assert!(!contra("能退", "用过了才发现有破洞 能退吗"));
+    // A negation before the modal is a condition of the question, not what it asks.
+    let v = check("不能退哦", "用过了不想要了还能退吗");
+    assert_eq!(v.verdict, Verdict::Pass, "{}", show(&v));
+    // A tag question asks about the clause before it.
+    assert!(contra("是的，可以开增值税专用发票。", "公司要开增值税专用发票 行吗"));
 }
 
 #[test]

@@ -116,7 +116,7 @@ fn aligned_promos(cx: &Ctx, promos: &[PromoInfo], text: &str) -> Vec<(f64, usize
 }
 
 /// Promotions scoring 0.6 or more: name coverage, description coverage (when asked), a
-/// matching 满减 or discount value.
+/// matching 满减 or discount value; best first.
 fn aligned_promos_with(cx: &Ctx, promos: &[PromoInfo], text: &str, by_description: bool) -> Vec<(f64, usize)> {
     let fb = cx.fb;
     let n = crate::text::fold_keep_spaces(text);
@@ -136,11 +136,12 @@ fn aligned_promos_with(cx: &Ctx, promos: &[PromoInfo], text: &str, by_descriptio
             score = score.max(0.7);
         }
         if score >= 0.6 {
-            out.push((score, pr.idx));
+            out.push((score, name_cov, pr.idx));
         }
     }
-    out.sort_by(|a, b| b.0.total_cmp(&a.0));
-    out
+    // Ties go to the promotion the text names (an event and its offer share a 满减 pair).
+    out.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
+    out.into_iter().map(|(score, _, i)| (score, i)).collect()
 }
 
 /// A promotion state must be its state at the question time (`None`: no promotion aligned).

@@ -14,7 +14,7 @@ use super::context::Ctx;
 use super::facts::{FactBase, Scope, product_text};
 use super::lexicon::Vocab;
 use super::promotions::{PromoInfo, named_promos, product_excluded};
-use super::text::{Stance, neg_marker, stance, strip_exceptions};
+use super::text::{Stance, exceptions, neg_marker, stance, strip_exceptions};
 use crate::pipeline::{Claim, ClaimKind, ClaimStatus};
 use crate::store::merchant::{Availability, PromotionStatus};
 use chrono::Datelike;
@@ -160,6 +160,11 @@ const FUNCTION_WORDS: &[&str] = &[
     "晚上",
     "早上",
     "中午",
+    // Any product: "已使用的商品不支持…" holds for whatever product is asked about.
+    "商品",
+    "产品",
+    "宝贝",
+    "东西",
 ];
 
 /// Characters that never join a run of single characters into a word (function characters
@@ -226,6 +231,17 @@ pub(super) struct Content {
 }
 
 impl Content {
+    /// This content in the question's context: a reply that names no region speaks of the
+    /// regions the question names ("推车也能寄" to "推车能寄香港吗").
+    fn in_context(mut self, q: &Content) -> Self {
+        if self.regions.is_empty() && !q.regions.is_empty() {
+            self.regions = q.regions.clone();
+            self.region_closure = q.region_closure.clone();
+            self.keys.extend(q.keys.iter().filter(|k| k.starts_with("r:")).cloned());
+        }
+        self
+    }
+
     /// Whether one of these regions is a region of this content or a group holding one.
     fn region_fits(&self, regions: &[String]) -> bool {
         regions.iter().any(|r| self.region_closure.contains(r))
@@ -252,6 +268,11 @@ pub(super) fn content(s: &str, v: &Vocab, names: &[String]) -> Content {
         let negated = blanked[..r.start].ends_with(['没', '未', '不', '非']);
         c.keys
             .insert(if negated { format!("not:{n}") } else { format!("c:{n}") });
+        blanked.replace_range(r.clone(), &" ".repeat(r.len()));
+    }
+    // A fault the shop answers for (破洞, 断了) makes a return a quality return.
+    for (r, n) in v.shop_fault.find(&blanked) {
+        c.keys.insert(format!("f:{n}"));
         blanked.replace_range(r.clone(), &" ".repeat(r.len()));
     }
     for (r, n) in v.region.find(&canon) {
@@ -341,11 +362,13 @@ struct FactClause {
     content: Content,
     /// Polarity (a negation marker denies).
     polarity: Polarity,
-    /// Condition keys of a refusal (what comes before the negation: 刻字后不支持…).
-    conditions: HashSet<String>,
+    /// Condition keys of a refusal (what comes before the negation: 刻字后不支持…), as
+    /// alternatives ("推车和安全座椅不寄…" refuses either); empty: unconditional.
+    conditions: Vec<HashSet<String>>,
     /// What a refusal refuses (what comes after the negation: …不支持退换货).
     refused: HashSet<String>,
-    /// The regions a refusal refuses.
+    /// The regions a refusal refuses (named before or after its negation: "新疆、西藏不支持
+    /// 改顺丰" refuses 改顺丰 there only).
     refused_regions: Vec<String>,
     /// Where it applies.
     scope: Scope,
@@ -368,6 +391,66 @@ pub(super) struct PropFacts {
     support: Vec<(Scope, String)>,
     /// Each product's materials (notations, with the materials a blend is made of).
     product_materials: Vec<Vec<String>>,
+    /// Each product's folded name and category path (the classes a refusal names: 智能手表).
+    names: Vec<String>,
+}
+
+impl FactClause {
+    /// Whether a refusal's conditions hold for a proposition with these keys: one of its
+    /// alternatives is all there. `Some(n)`: met with `n` condition keys.
+    fn conditions_met(&self, has: impl Fn(&str) -> bool) -> Option<usize> {
+        if self.conditions.is_empty() {
+            return Some(0);
+        }
+        self.conditions
+            .iter()
+            .filter(|alt| alt.iter().all(|k| has(k)))
+            .map(HashSet::len)
+            .max()
+    }
+}
+
+/// Words that open a clause going on from the one before ("也不发…", "还不支持…").
+const CONTINUING: [char; 6] = ['也', '还', '且', '并', '亦', '均'];
+
+/// Words that join alternatives in a list ("推车和安全座椅").
+const LIST_JOINS: &[&str] = &["、", "和", "及", "与", "或", "或者", "以及", "/"];
+
+/// The condition alternatives written before a refusal's negation, and the regions named
+/// there (regions are what is refused, not conditions).
+fn refusal_conditions(pre: &str, v: &Vocab) -> (Vec<HashSet<String>>, Vec<String>) {
+    let mut items = vec![String::new()];
+    for w in crate::text::cut(pre) {
+        if LIST_JOINS.contains(&w.as_str()) {
+            items.push(String::new());
+        } else if let Some(last) = items.last_mut() {
+            last.push_str(&w);
+        }
+    }
+    let mut regions = Vec::new();
+    let mut alts: Vec<HashSet<String>> = Vec::new();
+    // Conditions (激活, 拆封) hold for every alternative of the list they follow.
+    let mut shared = HashSet::new();
+    for item in items {
+        let c = content(&item, v, &[]);
+        regions.extend(c.regions);
+        let (cond, words): (HashSet<String>, HashSet<String>) = c
+            .keys
+            .into_iter()
+            .filter(|k| !k.starts_with("r:"))
+            .partition(|k| k.starts_with("c:") || k.starts_with("not:"));
+        shared.extend(cond);
+        if !words.is_empty() {
+            alts.push(words);
+        }
+    }
+    if alts.is_empty() && !shared.is_empty() {
+        alts.push(HashSet::new());
+    }
+    for alt in &mut alts {
+        alt.extend(shared.iter().cloned());
+    }
+    (alts, regions)
 }
 
 impl PropFacts {
@@ -383,11 +466,55 @@ impl PropFacts {
             })
     }
 
+    /// Whether one of these words names a class of exactly the given products: it is in one
+    /// of their names and in no other product's name ("定制的沙发" for a policy on the
+    /// custom-made products).
+    fn names_only(&self, words: &HashSet<String>, products: &[usize]) -> bool {
+        words
+            .iter()
+            .filter(|w| !w.contains(':') && w.chars().count() >= 2)
+            .any(|w| {
+                let named: Vec<usize> = (0..self.names.len())
+                    .filter(|&i| self.names[i].contains(w.as_str()))
+                    .collect();
+                !named.is_empty() && named.iter().all(|i| products.contains(i))
+            })
+    }
+
     /// Whether a folded clause is written in one of the merchant's own sentences (the answer
     /// quotes the merchant: true as quoted).
     fn quotes(&self, clause: &str) -> bool {
         let c = clause.trim_matches(|ch: char| !ch.is_alphanumeric());
         c.chars().count() >= 6 && self.support.iter().any(|(s, t)| *s != Scope::General && t.contains(c))
+    }
+}
+
+/// Reads one folded fact clause (`shown` as written) for propositions; its scope, IRI and
+/// promotion are the caller's.
+fn read_clause(text: &str, shown: &str, v: &Vocab, name_words: &[String]) -> FactClause {
+    // A parenthesised exception restricts a clause without denying it.
+    let plain = strip_exceptions(text);
+    let (polarity, (conditions, mut refused_regions), refused) = match neg_marker(&plain) {
+        // (Product-class words are conditions here: 刻字, 定制.)
+        Some((pos, m)) => (
+            Polarity::Deny,
+            refusal_conditions(&plain[..pos], v),
+            content(&plain[pos + m.len()..], v, name_words),
+        ),
+        None => (Polarity::Affirm, Default::default(), Content::default()),
+    };
+    refused_regions.extend(refused.regions.iter().cloned());
+    FactClause {
+        text: shown.to_string(),
+        content: content(text, v, name_words),
+        polarity,
+        conditions,
+        refused_regions,
+        refused: refused.keys,
+        scope: Scope::Shop,
+        iri: String::new(),
+        promo: None,
+        materials: v.material.find(text).into_iter().map(|(_, n)| n.to_string()).collect(),
     }
 }
 
@@ -419,31 +546,28 @@ impl PropFacts {
             if f.scope == Scope::General {
                 continue;
             }
+            let mut refused_before: Vec<HashSet<String>> = Vec::new();
             for cl in &f.clauses {
                 let text = &f.norm.s[cl.clone()];
-                // A parenthesised exception restricts a clause without denying it.
-                let plain = strip_exceptions(text);
-                let (polarity, conditions, refused) = match neg_marker(&plain) {
-                    // (Product-class words are conditions here: 刻字, 定制.)
-                    Some((pos, m)) => (
-                        Polarity::Deny,
-                        content(&plain[..pos], v, &[]).keys,
-                        content(&plain[pos + m.len()..], v, &name_words),
-                    ),
-                    None => (Polarity::Affirm, HashSet::new(), Content::default()),
-                };
-                clauses.push(FactClause {
-                    text: f.orig.get(f.norm.orig(cl)).unwrap_or(text).to_string(),
-                    content: content(text, v, &name_words),
-                    polarity,
-                    conditions,
-                    refused_regions: refused.regions.clone(),
-                    refused: refused.keys,
-                    scope: f.scope.clone(),
-                    iri: f.iri.clone(),
-                    promo: promo_of(&f.iri),
-                    materials: v.material.find(text).into_iter().map(|(_, n)| n.to_string()).collect(),
-                });
+                let shown = f.orig.get(f.norm.orig(cl)).unwrap_or(text);
+                let mut clause = read_clause(text, shown, v, &name_words);
+                clause.promo = promo_of(&f.iri);
+                // "…，也不发港澳台": a refusal that goes on from the one before keeps its
+                // conditions (生鲜水果).
+                if clause.polarity == Polarity::Deny {
+                    if clause.conditions.is_empty() && text.trim_start().starts_with(CONTINUING) {
+                        clause.conditions = refused_before.clone();
+                    }
+                    refused_before = clause.conditions.clone();
+                }
+                // A parenthesised refusal is a clause of its own ("（新疆、西藏不支持改顺丰）").
+                let mut own = vec![clause];
+                own.extend(exceptions(text).into_iter().map(|x| read_clause(x, x, v, &name_words)));
+                for mut c in own {
+                    c.scope = f.scope.clone();
+                    c.iri = f.iri.clone();
+                    clauses.push(c);
+                }
             }
         }
         let product_materials = fb
@@ -467,6 +591,12 @@ impl PropFacts {
         }
         PropFacts {
             clauses,
+            names: fb
+                .facts
+                .products
+                .iter()
+                .map(|p| crate::text::fold(&format!("{} {}", p.name, p.category.as_deref().unwrap_or(""))))
+                .collect(),
             product_materials,
             name_words,
             support,
@@ -491,12 +621,61 @@ struct Prop {
     named_keys: HashSet<String>,
 }
 
+/// Yes and no as replies, without particles.
+const REPLIES: &[&str] = &[
+    "可以",
+    "能",
+    "是",
+    "是的",
+    "有",
+    "有的",
+    "行",
+    "对",
+    "支持",
+    "会",
+    "当然",
+    "当然可以",
+    "没问题",
+    "不可以",
+    "不能",
+    "不行",
+    "没有",
+    "不支持",
+    "不会",
+    "不是",
+    "不可",
+];
+
+/// Whether a clause is a bare yes or no ("可以的亲", "不行哦").
+fn bare_reply(clause: &str, v: &Vocab) -> bool {
+    let mut t = clause.to_string();
+    for (r, _) in v.discourse.find(clause).into_iter().rev() {
+        t.replace_range(r, "");
+    }
+    let t = t.trim_matches(|c: char| !c.is_alphanumeric() || "的哦呀啊呢哈啦吧嘛".contains(c));
+    REPLIES.contains(&t)
+}
+
+/// Whether a clause asks (a question mark, a yes/no form, a question word).
+fn asks(clause: &str) -> bool {
+    clause.contains('?') || yes_no(clause).is_some() || WH_WORDS.iter().any(|w| clause.contains(w))
+}
+
 /// Whether a folded question asks yes or no, and the polarity of what it asks ("是不是不包邮"
 /// asks whether it is *not* free).
 fn yes_no(q: &str) -> Option<(String, Polarity)> {
-    q.split(|c: char| c.is_whitespace() || ",.?!~，。？！；;".contains(c))
+    let parts: Vec<&str> = q
+        .split(|c: char| c.is_whitespace() || ",.?!~，。？！；;".contains(c))
         .filter(|part| !part.is_empty())
-        .find_map(yes_no_clause)
+        .collect();
+    parts.iter().enumerate().find_map(|(i, part)| {
+        let (t, pol) = yes_no_clause(part)?;
+        // A tag question ("…专用发票 行吗") asks about the part before it.
+        if i > 0 && FUNCTION_WORDS.contains(&t.as_str()) {
+            return yes_no_clause(&format!("{}{part}", parts[i - 1]));
+        }
+        Some((t, pol))
+    })
 }
 
 /// [`yes_no`] for one clause of a question.
@@ -519,12 +698,25 @@ fn yes_no_clause(q: &str) -> Option<(String, Polarity)> {
     if !asked || WH_WORDS.iter().any(|w| t.contains(w)) {
         return None;
     }
-    let pol = if neg_marker(&t).is_some() || t.contains("不") {
-        Polarity::Deny
-    } else {
-        Polarity::Affirm
-    };
-    Some((t, pol))
+    Some((t.clone(), asked_polarity(&t)))
+}
+
+/// Modal words: a negation before one is a condition ("不想要了能退吗"), not what is asked.
+const MODALS: &[&str] = &["能", "可以", "可", "会", "支持", "行"];
+
+/// The polarity a yes/no question asks: it asks a denial when its last negation governs the
+/// predicate ("是不是不包邮", "不能退吗"), not when a modal follows it ("没拆封能退吗").
+fn asked_polarity(t: &str) -> Polarity {
+    let last = ["不", "无法"]
+        .iter()
+        .filter_map(|c| t.rfind(*c).map(|i| (i, c.len())))
+        .max_by_key(|(i, _)| *i);
+    let Some((at, len)) = last else { return Polarity::Affirm };
+    let after = &t[at + len..];
+    let modal_later = MODALS
+        .iter()
+        .any(|m| after.find(m).is_some_and(|i| i > 0 && !after[..i].ends_with('不')));
+    if modal_later { Polarity::Affirm } else { Polarity::Deny }
 }
 
 /// The polarity an answer text gives: a negation denies, anything else affirms (service
@@ -547,32 +739,91 @@ fn combine(a: Polarity, b: Polarity) -> Polarity {
     if a == b { Polarity::Affirm } else { Polarity::Deny }
 }
 
+/// The question's context for the answer's propositions.
+struct Asked<'a> {
+    /// The question's content (product names blanked).
+    content: &'a Content,
+    /// The yes/no clause of the question and the polarity it asks, if it asks one.
+    yes_no: Option<(String, Polarity)>,
+    /// The question's keys with product names kept: its conditions and product classes
+    /// (刻字, 定制, 已拆封) hold for a reply to it.
+    named: HashSet<String>,
+}
+
 /// The answer's assertions: the question's proposition for a reply that adds nothing to a
-/// yes/no question, else each clause with content of its own and no typed claim in it (the
-/// families check those).
+/// yes/no question ("能退", "还有", "台湾可以寄"), else each clause with content of its own
+/// and no typed claim in it (the families check those).
 fn props(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> Vec<Prop> {
     let p = cx.p;
     let v = &cx.fb.lex.vocab;
-    let asked = yes_no(&p.question.s);
+    let asked = Asked {
+        content: q_content,
+        yes_no: yes_no(&p.question.s),
+        named: content(&p.question.s, v, &[]).keys,
+    };
     let mut out = Vec::new();
     let mut any_content = false;
+    // An answer that asks (or echoes the question) is no bare reply.
+    let clauses = || {
+        p.sents
+            .iter()
+            .flat_map(|st| &st.clauses)
+            .map(|cl| (cl, &p.norm.s[cl.clone()]))
+    };
+    let asking = clauses().any(|(_, clause)| asks(clause));
+    // A bare yes or no opens a reply that says more: what follows is its claim.
+    let says_more = clauses()
+        .filter(|(_, clause)| !bare_reply(clause, v))
+        .any(|(cl, clause)| {
+            p.mentions
+                .iter()
+                .any(|m| m.range.start >= cl.start && m.range.end <= cl.end)
+                || !content(clause, v, &pf.name_words).keys.is_subset(&q_content.keys)
+        });
     for (si, st) in p.sents.iter().enumerate() {
         for (ci, cl) in st.clauses.iter().enumerate() {
             let clause = &p.norm.s[cl.clone()];
-            let typed = p.candidates.iter().any(|c| c.sentence == si && c.clause == ci)
-                || p.mentions
-                    .iter()
-                    .any(|m| m.range.start >= cl.start && m.range.end <= cl.end);
-            let c = content(clause, v, &pf.name_words);
-            if typed || !c.keys.is_empty() || !c.promo_states.is_empty() {
-                any_content = true;
-            }
-            let asks = clause.contains('?') || yes_no(clause).is_some() || WH_WORDS.iter().any(|w| clause.contains(w));
+            let valued = p
+                .mentions
+                .iter()
+                .any(|m| m.range.start >= cl.start && m.range.end <= cl.end);
+            let typed = valued || p.candidates.iter().any(|c| c.sentence == si && c.clause == ci);
+            let own = content(clause, v, &pf.name_words);
+            let own_words = own.keys.iter().any(|k| !k.starts_with("r:"));
+            let c = own.in_context(q_content);
+
             // A condition or an instruction to the shopper asserts nothing ("买3个的话直接拍").
             let hypothetical = CONDITIONALS.iter().any(|w| clause.contains(w));
+            let adds = !c.keys.is_subset(&q_content.keys);
+            if valued || adds || (typed && asked.yes_no.is_none()) {
+                any_content = true;
+            }
+            if asks(clause) || hypothetical || pf.quotes(clause) {
+                continue;
+            }
+            // A reply that only restates a yes/no question answers it ("能退", "还有"); a bare
+            // yes or no, a state or a modal takes the question's words.
+            if let Some((text, q_pol)) = &asked.yes_no
+                && !valued
+                && !adds
+                && !asking
+                && (own_words || !c.promo_states.is_empty() || (bare_reply(clause, v) && !says_more))
+                && v.stock.find(clause).is_empty()
+            {
+                let polarity = combine(reply_polarity(clause, v), *q_pol);
+                let said = if own_words { clause } else { text.as_str() };
+                let mut prop = question_prop(cx, pf, &asked, said, polarity, p.norm.orig(cl));
+                // The state the reply writes is its claim ("已经结束了" to "还能用吗").
+                if !c.promo_states.is_empty() {
+                    prop.polarity = reply_polarity(clause, v);
+                    prop.content.promo_states = c.promo_states.clone();
+                }
+                out.push(prop);
+                continue;
+            }
             // Restating a shopper's statement claims nothing ("订单…钱还没到").
-            let restated = asked.is_none() && c.keys.is_subset(&q_content.keys);
-            if typed || asks || hypothetical || restated || c.keys.is_empty() || pf.quotes(clause) {
+            let restated = (asked.yes_no.is_none() || asking) && !adds;
+            if typed || restated || !own_words {
                 continue;
             }
             out.push(Prop {
@@ -586,34 +837,45 @@ fn props(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> Vec<Prop> {
             });
         }
     }
-    if !any_content && let Some((text, q_pol)) = asked {
-        let polarity = combine(reply_polarity(p.norm.s.trim(), v), q_pol);
-        let stock_asked = v.stock.find(&text).first().and_then(|(_, n)| match *n {
-            "in_stock" | "spot" => Some(polarity == Polarity::Affirm),
-            "out_of_stock" => Some(polarity == Polarity::Deny),
-            _ => None,
-        });
-        // "现在能发货吗" about a product that cannot be bought now (pre-order, sold out) asks
-        // whether it is in stock.
-        let ship_asked = (v.duration.has(&text, "ship") || v.topic.has(&text, "ship_to"))
-            && p.question_products.iter().any(|&i| {
-                cx.fb.facts.products[i]
-                    .offer
-                    .as_ref()
-                    .is_some_and(|o| matches!(o.availability, Availability::PreOrder | Availability::OutOfStock))
-            });
-        let in_stock = stock_asked.or(ship_asked.then_some(polarity == Polarity::Affirm));
-        out.push(Prop {
-            content: content(&text, v, &pf.name_words),
-            polarity,
-            subjects: p.question_products.clone(),
-            range: 0..cx.answer.len(),
-            in_stock,
-            bare: true,
-            named_keys: content(&text, v, &[]).keys,
-        });
+    if !any_content
+        && !asking
+        && out.is_empty()
+        && let Some((text, q_pol)) = &asked.yes_no
+    {
+        let polarity = combine(reply_polarity(p.norm.s.trim(), v), *q_pol);
+        out.push(question_prop(cx, pf, &asked, text, polarity, 0..cx.answer.len()));
     }
     out
+}
+
+/// The question's yes/no proposition as a reply of this polarity asserts it, written at
+/// `range` of the answer.
+fn question_prop(cx: &Ctx, pf: &PropFacts, asked: &Asked, text: &str, polarity: Polarity, range: Range<usize>) -> Prop {
+    let v = &cx.fb.lex.vocab;
+    let p = cx.p;
+    let stock_asked = v.stock.find(text).first().and_then(|(_, n)| match *n {
+        "in_stock" | "spot" => Some(polarity == Polarity::Affirm),
+        "out_of_stock" => Some(polarity == Polarity::Deny),
+        _ => None,
+    });
+    // "现在能发货吗" about a product that cannot be bought now (pre-order, sold out) asks
+    // whether it is in stock.
+    let ship_asked = (v.duration.has(text, "ship") || v.topic.has(text, "ship_to"))
+        && p.question_products.iter().any(|&i| {
+            cx.fb.facts.products[i]
+                .offer
+                .as_ref()
+                .is_some_and(|o| matches!(o.availability, Availability::PreOrder | Availability::OutOfStock))
+        });
+    Prop {
+        content: content(text, v, &pf.name_words).in_context(asked.content),
+        polarity,
+        subjects: p.question_products.clone(),
+        range,
+        in_stock: stock_asked.or(ship_asked.then_some(polarity == Polarity::Affirm)),
+        bare: true,
+        named_keys: content(text, v, &[]).keys.union(&asked.named).cloned().collect(),
+    }
 }
 
 /// The answer's products for a clause: those the clause names, else those of the claims of
@@ -681,39 +943,48 @@ fn share(prop: &Content, fact: &Content) -> f64 {
     held as f64 / units.max(1) as f64
 }
 
-/// A refusal that decides a proposition: its conditions are all the proposition's, and what
-/// it refuses is the proposition's topic (a service, a condition, a region, or two words).
-/// Such a refusal is the most specific fact ("刻字后不支持退换" over "15天无理由退货"), and a
-/// refusal with conditions applies to whatever product the proposition names.
+/// A refusal that decides a proposition: its conditions are the proposition's, and what it
+/// refuses is the proposition's topic (a service, a condition, a region, or two words). Such
+/// a refusal is the most specific fact ("刻字后不支持退换" over "15天无理由退货"), and a
+/// refusal with conditions applies to whatever product the proposition names. A refusal
+/// limited to regions speaks only of propositions in one of them.
 fn refusal<'a>(pf: &'a PropFacts, prop: &Prop) -> Option<&'a FactClause> {
     let keys = &prop.content.keys;
     pf.clauses
         .iter()
-        .filter(|f| {
-            f.polarity == Polarity::Deny
-                && f.conditions
-                    .iter()
-                    .all(|k| keys.contains(k) || prop.named_keys.contains(k))
-        })
-        .filter(|f| match &f.scope {
-            Scope::Own(x) => prop.subjects.contains(x) || !f.conditions.is_empty(),
-            Scope::Tagged(xs) => xs.iter().any(|x| prop.subjects.contains(x)) || !f.conditions.is_empty(),
-            Scope::Shop => true,
-            Scope::General => false,
-        })
-        .filter(|f| prop.content.regions.is_empty() || prop.content.region_fits(&f.refused_regions))
-        .map(|f| {
+        .filter(|f| f.polarity == Polarity::Deny)
+        .filter_map(|f| {
+            let met = f.conditions_met(|k| {
+                keys.contains(k)
+                    || prop.named_keys.contains(k)
+                    || (prop.bare && prop.subjects.iter().any(|&p| pf.names[p].contains(k)))
+            })?;
+            // A refused no-reason return says nothing of a return for the shop's fault.
+            let fault = prop.named_keys.iter().any(|k| k.starts_with("f:"));
+            if fault && f.refused.contains("c:no_reason") && !keys.contains("c:no_reason") {
+                return None;
+            }
+            let applies = match &f.scope {
+                Scope::Own(x) => prop.subjects.contains(x) || met > 0,
+                Scope::Tagged(xs) => {
+                    xs.iter().any(|x| prop.subjects.contains(x)) || met > 0 || pf.names_only(&prop.named_keys, xs)
+                }
+                Scope::Shop => true,
+                Scope::General => false,
+            };
+            let region_fit = !f.refused_regions.is_empty() && prop.content.region_fits(&f.refused_regions);
+            let regions_ok = if f.refused_regions.is_empty() {
+                prop.content.regions.is_empty()
+            } else {
+                region_fit
+            };
             let hit: Vec<&String> = f.refused.iter().filter(|k| keys.contains(*k)).collect();
             let concepts = hit.iter().filter(|k| k.contains(':')).count();
-            (
-                f,
-                concepts * 2 + hit.len() + f.conditions.len(),
-                concepts > 0 || hit.len() >= 2,
-            )
+            let decisive = concepts > 0 || hit.len() >= 2 || (region_fit && !hit.is_empty());
+            (applies && regions_ok && decisive).then_some((f, concepts * 2 + hit.len() + met))
         })
-        .filter(|(_, _, decisive)| *decisive)
-        .max_by_key(|(_, score, _)| *score)
-        .map(|(f, _, _)| f)
+        .max_by_key(|(_, score)| *score)
+        .map(|(f, _)| f)
 }
 
 /// A judged proposition: status, expected text, fact IRI, claim kind.
@@ -766,7 +1037,7 @@ fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop, asked: &Co
         // contradicts an offer only where the merchant refuses nothing on the topic.
         let any_refusal = hits.iter().any(|(_, i)| pf.clauses[*i].polarity == Polarity::Deny);
         let refusal = top.iter().find(|f| {
-            f.polarity == Polarity::Deny && f.conditions.iter().all(|k| keys.contains(k))
+            f.polarity == Polarity::Deny && f.conditions_met(|k| keys.contains(k)).is_some()
                 || f.polarity == Polarity::Affirm && best >= 0.99 && !any_refusal
         });
         return refusal.map(|f| {
@@ -791,7 +1062,13 @@ fn promo_reply(cx: &Ctx, promos: &[PromoInfo], prop: &Prop) -> Option<Judged> {
     let left_out = prop.subjects.iter().copied().find(|&p| product_excluded(cx, i, p));
     let applies = status == PromotionStatus::Active && left_out.is_none();
     let iri = Some(pr.iri.clone());
-    if applies == (prop.polarity == Polarity::Affirm) {
+    // "已经结束了" affirms that it does not run.
+    let not_running = prop
+        .content
+        .promo_states
+        .iter()
+        .any(|s| s == "ended" || s == "upcoming");
+    if applies == ((prop.polarity == Polarity::Affirm) != not_running) {
         return Some((ClaimStatus::Supported, None, iri, ClaimKind::Promotion));
     }
     let expected = match (status, left_out) {
@@ -916,7 +1193,9 @@ pub(super) fn proposition_claims(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo])
     let asked = content(&cx.p.question.s, &cx.fb.lex.vocab, &pf.name_words);
     let mut out = Vec::new();
     for prop in props(cx, pf, &asked) {
-        let Some((status, expected, subject, kind)) = judge(cx, pf, promos, &prop, &asked) else {
+        let judged = judge(cx, pf, promos, &prop, &asked);
+        tracing::debug!(keys = ?prop.content.keys, regions = ?prop.content.regions, polarity = ?prop.polarity, subjects = ?prop.subjects.iter().map(|&i| cx.fb.facts.products[i].name.as_str()).collect::<Vec<_>>(), bare = prop.bare, ?judged, "proposition");
+        let Some((status, expected, subject, kind)) = judged else {
             continue;
         };
         out.push((

@@ -328,6 +328,8 @@ const NEG_MARKERS: &[&str] = &[
     "暂不",
     "不退",
     "不换",
+    "不发",
+    "不寄",
     "除外",
     "不行",
     "不在",
@@ -362,6 +364,25 @@ const AFF_MARKERS: &[&str] = &[
     "也在",
     "享受",
 ];
+
+/// The parenthesised exceptions of a text, inside their parentheses ("新疆、西藏不支持改顺丰"
+/// of "…补差价8元（新疆、西藏不支持改顺丰）").
+pub(super) fn exceptions(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(open) = rest.find(['(', '（']) {
+        let after = &rest[open..];
+        let inner_start = after.chars().next().map_or(1, char::len_utf8);
+        let Some(c) = after.find([')', '）']) else { break };
+        let inner = &after[inner_start..c];
+        if inner.contains("除外") || NEG_MARKERS.iter().any(|m| inner.contains(m)) {
+            out.push(inner);
+        }
+        rest = &after[c..];
+        rest = &rest[rest.chars().next().map_or(1, char::len_utf8)..];
+    }
+    out
+}
 
 /// Removes parenthesised exceptions ("（偏远地区除外）"): they restrict a
 /// statement without negating it, and name no condition the statement accepts.
