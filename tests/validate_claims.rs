@@ -496,8 +496,14 @@ fn the_question_selects_the_refusal_a_reply_meets() {
     assert!(!contra("可以", "能改顺丰吗 我在上海"));
     assert!(contra("能退", "用过了 不想要了能退吗"));
     // A refusal in parentheses, and a list of products refused together.
-    assert!(contra("可以的亲，香港运费每单30元，保鲜盒也能寄～", "玻璃保鲜盒能寄香港吗"));
-    assert!(!contra("可以的亲，香港运费每单30元，筷子也能寄～", "木质筷子能寄香港吗"));
+    assert!(contra(
+        "可以的亲，香港运费每单30元，保鲜盒也能寄～",
+        "玻璃保鲜盒能寄香港吗"
+    ));
+    assert!(!contra(
+        "可以的亲，香港运费每单30元，筷子也能寄～",
+        "木质筷子能寄香港吗"
+    ));
     // A refused no-reason return says nothing of a return for the shop's fault.
     assert!(!contra("能退", "用过了才发现有破洞 能退吗"));
     // A negation before the modal is a condition of the question, not what it asks.

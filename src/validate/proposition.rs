@@ -763,35 +763,15 @@ fn props(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> Vec<Prop> {
     };
     let mut out = Vec::new();
     let mut any_content = false;
-    // An answer that asks (or echoes the question) is no bare reply.
-    let clauses = || {
-        p.sents
-            .iter()
-            .flat_map(|st| &st.clauses)
-            .map(|cl| (cl, &p.norm.s[cl.clone()]))
-    };
-    let asking = clauses().any(|(_, clause)| asks(clause));
-    // A bare yes or no opens a reply that says more: what follows is its claim.
-    let says_more = clauses()
-        .filter(|(_, clause)| !bare_reply(clause, v))
-        .any(|(cl, clause)| {
-            p.mentions
-                .iter()
-                .any(|m| m.range.start >= cl.start && m.range.end <= cl.end)
-                || !content(clause, v, &pf.name_words).keys.is_subset(&q_content.keys)
-        });
+    let (asking, says_more) = shape(cx, pf, q_content);
     for (si, st) in p.sents.iter().enumerate() {
         for (ci, cl) in st.clauses.iter().enumerate() {
             let clause = &p.norm.s[cl.clone()];
-            let valued = p
-                .mentions
-                .iter()
-                .any(|m| m.range.start >= cl.start && m.range.end <= cl.end);
+            let valued = valued(cx, cl);
             let typed = valued || p.candidates.iter().any(|c| c.sentence == si && c.clause == ci);
             let own = content(clause, v, &pf.name_words);
             let own_words = own.keys.iter().any(|k| !k.starts_with("r:"));
             let c = own.in_context(q_content);
-
             // A condition or an instruction to the shopper asserts nothing ("买3个的话直接拍").
             let hypothetical = CONDITIONALS.iter().any(|w| clause.contains(w));
             let adds = !c.keys.is_subset(&q_content.keys);
@@ -846,6 +826,31 @@ fn props(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> Vec<Prop> {
         out.push(question_prop(cx, pf, &asked, text, polarity, 0..cx.answer.len()));
     }
     out
+}
+
+/// Whether a clause of the answer holds a value mention.
+fn valued(cx: &Ctx, cl: &Range<usize>) -> bool {
+    cx.p.mentions
+        .iter()
+        .any(|m| m.range.start >= cl.start && m.range.end <= cl.end)
+}
+
+/// The answer's shape: whether it asks (or echoes the question: then it is no bare reply),
+/// and whether it says more than a bare yes or no (then what follows is the claim).
+fn shape(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> (bool, bool) {
+    let p = cx.p;
+    let v = &cx.fb.lex.vocab;
+    let clauses = || {
+        p.sents
+            .iter()
+            .flat_map(|st| &st.clauses)
+            .map(|cl| (cl, &p.norm.s[cl.clone()]))
+    };
+    let asking = clauses().any(|(_, clause)| asks(clause));
+    let says_more = clauses()
+        .filter(|(_, clause)| !bare_reply(clause, v))
+        .any(|(cl, clause)| valued(cx, cl) || !content(clause, v, &pf.name_words).keys.is_subset(&q_content.keys));
+    (asking, says_more)
 }
 
 /// The question's yes/no proposition as a reply of this polarity asserts it, written at
