@@ -514,6 +514,23 @@ fn the_question_selects_the_refusal_a_reply_meets() {
 }
 
 #[test]
+fn the_questions_numbers_decide_a_yes_or_no() {
+    // Paid at a time of day: ships today exactly when before the cut-off (15:00).
+    assert!(contradicted(&check("能", "下午4点付的款 今天能发吗"), ClaimKind::Days));
+    assert!(!contradicted(
+        &check("能", "上午10点半付的款 今天能发吗"),
+        ClaimKind::Days
+    ));
+    assert!(!contradicted(
+        &check("不能，明天发", "晚上八点拍的 今天能发走吗"),
+        ClaimKind::Days
+    ));
+    // Days since receipt against the 10-day window.
+    assert!(contradicted(&check("可以退", "收到12天了 还能退吗"), ClaimKind::Policy));
+    assert!(!contradicted(&check("可以退", "收到5天了 还能退吗"), ClaimKind::Policy));
+}
+
+#[test]
 fn promotion_claims() {
     let v = check("全店每满200减30，上不封顶。", "满减多少");
     assert!(contradicted(&v, ClaimKind::Promotion), "{}", show(&v));

@@ -12,6 +12,9 @@
 //!   check outcomes);
 //! - one module per claim family, each with its word tables, its clause detector and its
 //!   checks: `promotions`, `values`, `stock`, `attributes`, `policy`;
+//! - `asked` (replies judged by arithmetic on the question's numbers: a payment time
+//!   against the cut-off, days since receipt against the return window) and `proposition`
+//!   (the question's proposition and the closed world);
 //! - `extract` runs the families' detectors clause by clause; `verdict` runs their checks
 //!   and decides pass / corrected / handoff.
 
@@ -23,6 +26,7 @@ macro_rules! re {
     };
 }
 
+mod asked;
 mod attributes;
 mod candidate;
 mod context;

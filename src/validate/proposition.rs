@@ -10,6 +10,7 @@
 //! at the question's time. A claim about the merchant that no fact supports is `unsupported`
 //! (closed world): an invented scent, codec or service.
 
+use super::asked::{self, Judged};
 use super::context::Ctx;
 use super::facts::{FactBase, Scope, product_text};
 use super::lexicon::Vocab;
@@ -992,18 +993,19 @@ fn refusal<'a>(pf: &'a PropFacts, prop: &Prop) -> Option<&'a FactClause> {
         .map(|(f, _)| f)
 }
 
-/// A judged proposition: status, expected text, fact IRI, claim kind.
-type Judged = (ClaimStatus, Option<String>, Option<String>, ClaimKind);
-
 /// Judges one proposition: supported, contradicted, or (closed world) unsupported.
 fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop, asked: &Content) -> Option<Judged> {
     if let Some(claimed) = prop.in_stock {
         return stock_reply(cx, prop, claimed);
     }
-    if prop.bare
-        && let Some(j) = promo_reply(cx, promos, prop)
-    {
-        return Some(j);
+    if prop.bare {
+        let affirms = prop.polarity == Polarity::Affirm;
+        let judged = promo_reply(cx, promos, prop)
+            .or_else(|| asked::same_day(cx, &prop.subjects, affirms))
+            .or_else(|| asked::past_window(cx, &prop.subjects, &prop.named_keys, affirms));
+        if judged.is_some() {
+            return judged;
+        }
     }
     let hits = aligned(pf, prop);
     let kind = if prop

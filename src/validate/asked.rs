@@ -1,0 +1,154 @@
+//! Replies judged against the numbers the question gives: "晚上七点付的款 今天能发走吗" is
+//! decided by the merchant's payment cut-off, "收到20天了还能退吗" by the return window.
+//! The shopper's numbers are conditions, not claims; the reply's yes or no is the claim, and
+//! what makes it true is arithmetic on the question's number and the merchant's fact.
+
+use super::context::Ctx;
+use super::facts::Scope;
+use super::text::parse_num;
+use crate::pipeline::{ClaimKind, ClaimStatus};
+use std::collections::HashSet;
+
+/// A judged proposition: status, expected text, fact IRI, claim kind.
+pub(super) type Judged = (ClaimStatus, Option<String>, Option<String>, ClaimKind);
+
+re!(
+    RE_SPOKEN_TIME,
+    r"(凌晨|早上|上午|中午|下午|傍晚|晚上|夜里)?\s*([0-9一二两三四五六七八九十]{1,3})\s*点\s*(半|[0-9]{1,2}\s*分?)?"
+);
+re!(RE_CLOCK, r"(\d{1,2}):(\d{2})");
+re!(RE_SAME_DAY, r"(今天|当天|今日|马上)[^,，。;；]{0,5}?(发|寄出|出库)");
+re!(
+    RE_CUTOFF,
+    r"(\d{1,2}):(\d{2})\s*(?:以前|之前|前)[^,，。;；]{0,6}?(?:付款|下单|拍下|支付)"
+);
+re!(
+    RE_ELAPSED,
+    r"(?:收到|签收|到货|买了|拿到|到手)\s*(?:都|已经|有)?\s*([0-9一二两三四五六七八九十]{1,3})\s*天|([0-9一二两三四五六七八九十]{1,3})\s*天了"
+);
+
+/// The time of day a question gives (minutes after midnight): `19:30`, `晚上七点半`, `下午5点`.
+fn time_of_day(q: &str) -> Option<u32> {
+    if let Some(c) = RE_CLOCK.captures(q) {
+        let n = |i: usize| c.get(i).and_then(|x| x.as_str().parse::<u32>().ok());
+        return Some(n(1)? * 60 + n(2)?);
+    }
+    let c = RE_SPOKEN_TIME.captures(q)?;
+    let mut h = parse_num(c.get(2)?.as_str())? as u32;
+    let part = c.get(1).map_or("", |m| m.as_str());
+    let pm = matches!(part, "下午" | "傍晚" | "晚上" | "夜里") || (part == "中午" && h < 6);
+    if pm && h < 12 {
+        h += 12;
+    }
+    let m = match c.get(3).map(|x| x.as_str()) {
+        Some("半") => 30,
+        Some(x) => x.trim_end_matches(['分', ' ']).trim().parse::<u32>().unwrap_or(0),
+        None => 0,
+    };
+    (h <= 24 && m < 60).then_some(h * 60 + m)
+}
+
+/// The merchant's same-day cut-off for the products asked about ("16:30前付款的订单当天
+/// 发货"): minutes after midnight, as written, and the fact IRI.
+fn cutoff(cx: &Ctx, subjects: &[usize]) -> Option<(u32, String, String)> {
+    cx.fb
+        .sentences
+        .iter()
+        .filter(|f| match &f.scope {
+            Scope::Shop => true,
+            Scope::Own(x) => subjects.contains(x),
+            Scope::Tagged(xs) => xs.iter().any(|x| subjects.contains(x)),
+            Scope::General => false,
+        })
+        .find_map(|f| {
+            let c = RE_CUTOFF.captures(&f.norm.s)?;
+            let n = |i: usize| c.get(i).and_then(|x| x.as_str().parse::<u32>().ok());
+            Some((n(1)? * 60 + n(2)?, f.orig.clone(), f.iri.clone()))
+        })
+}
+
+/// A yes or no to "paid at T, does it ship today": true exactly when T is before the
+/// merchant's cut-off. `affirms`: the reply says it ships today.
+pub(super) fn same_day(cx: &Ctx, subjects: &[usize], affirms: bool) -> Option<Judged> {
+    let q = &cx.p.question.s;
+    if !RE_SAME_DAY.is_match(q) {
+        return None;
+    }
+    let paid = time_of_day(q)?;
+    let (cut, text, iri) = cutoff(cx, subjects)?;
+    if (paid < cut) == affirms {
+        return Some((ClaimStatus::Supported, None, Some(iri), ClaimKind::Days));
+    }
+    Some((ClaimStatus::Contradicted, Some(text), Some(iri), ClaimKind::Days))
+}
+
+/// Days since receipt a question gives ("收到20天了", "签收两天").
+fn elapsed_days(q: &str) -> Option<f64> {
+    let c = RE_ELAPSED.captures(q)?;
+    parse_num(c.get(1).or(c.get(2))?.as_str())
+}
+
+/// The no-reason return window (days) of the products asked about, from their return
+/// policy, else the shop's one policy with a window; with its IRI.
+fn return_window(cx: &Ctx, subjects: &[usize]) -> Option<(i64, String)> {
+    let facts = &cx.fb.facts;
+    let own: HashSet<&str> = subjects
+        .iter()
+        .filter_map(|&i| facts.products.get(i)?.offer.as_ref()?.return_policy.as_deref())
+        .collect();
+    let windows: Vec<(i64, &str)> = facts
+        .policies
+        .iter()
+        .filter(|p| own.is_empty() || own.contains(p.iri.as_str()))
+        .filter_map(|p| Some((p.days?, p.iri.as_str())))
+        .collect();
+    let first = windows.first()?;
+    windows
+        .iter()
+        .all(|w| w.0 == first.0)
+        .then(|| (first.0, first.1.to_string()))
+}
+
+/// A yes to "received N days ago, can I still return it" is wrong once N is past the
+/// return window (a fault of the shop is another matter: `keys` naming one are left alone).
+pub(super) fn past_window(cx: &Ctx, subjects: &[usize], keys: &HashSet<String>, affirms: bool) -> Option<Judged> {
+    let asks_return = keys.contains("t:return") || keys.contains("c:no_reason") || keys.contains("t:exchange");
+    if !asks_return || keys.iter().any(|k| k.starts_with("f:")) {
+        return None;
+    }
+    let days = elapsed_days(&cx.p.question.s)?;
+    let (window, iri) = return_window(cx, subjects)?;
+    if days <= window as f64 || !affirms {
+        return None;
+    }
+    Some((
+        ClaimStatus::Contradicted,
+        Some(format!("签收后{window}天内可申请无理由退货")),
+        Some(iri),
+        ClaimKind::Policy,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_of_day_as_shoppers_write_them() {
+        assert_eq!(time_of_day("晚上七点付的款"), Some(19 * 60));
+        assert_eq!(time_of_day("下午5点付款"), Some(17 * 60));
+        assert_eq!(time_of_day("下午4点半拍的"), Some(16 * 60 + 30));
+        assert_eq!(time_of_day("19:45付款"), Some(19 * 60 + 45));
+        assert_eq!(time_of_day("上午10点下单"), Some(10 * 60));
+        assert_eq!(time_of_day("中午1点"), Some(13 * 60));
+        assert_eq!(time_of_day("今天能发吗"), None);
+    }
+
+    #[test]
+    fn days_since_receipt() {
+        assert_eq!(elapsed_days("收到20天了 还能退吗"), Some(20.0));
+        assert_eq!(elapsed_days("签收两天 能退吗"), Some(2.0));
+        assert_eq!(elapsed_days("都十天了还能退不"), Some(10.0));
+        assert_eq!(elapsed_days("7天无理由吗"), None);
+    }
+}
