@@ -279,7 +279,7 @@ fn facts() -> MerchantFacts {
                 category: Some("MerchantReturnFiniteReturnWindow".to_string()),
                 fees: Some("ReturnFeesCustomerResponsibility".to_string()),
                 description: Some(
-                    "签收后10天内，商品未使用且包装完好，可申请10天无理由退货；非质量问题退货运费由买家承担。已使用的商品不支持无理由退货。"
+                    "签收后10天内，商品未使用且包装完好，可申请10天无理由退货；非质量问题退货运费由买家承担，质量问题来回运费由本店承担。已使用的商品不支持无理由退货。"
                         .to_string(),
                 ),
             },
@@ -485,6 +485,13 @@ fn policy_claims() {
     let v = check("退货运费由本店承担，您直接寄回就行。", "退货运费谁出");
     assert!(contradicted(&v, ClaimKind::Policy), "{}", show(&v));
     let v = check("非质量问题退货运费需要您承担哦。", "退货运费谁出");
+    assert_eq!(v.verdict, Verdict::Pass, "{}", show(&v));
+    // A return for the shop's fault has its own rule, named in the answer or the question.
+    let v = check("水壶坏了，退货运费由买家承担。", "退货运费谁出");
+    assert!(contradicted(&v, ClaimKind::Policy), "{}", show(&v));
+    let v = check("不能退，运费由买家承担。", "用了一次就坏了 能退吗 运费谁出");
+    assert!(contradicted(&v, ClaimKind::Policy), "{}", show(&v));
+    let v = check("质量问题的话来回运费由本店承担。", "收到有破洞 运费谁出");
     assert_eq!(v.verdict, Verdict::Pass, "{}", show(&v));
 }
 

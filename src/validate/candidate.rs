@@ -61,8 +61,8 @@ pub(super) enum What {
     Phone(String),
     /// The product takes part in a promotion.
     Participation,
-    /// Who pays return shipping.
-    Payer(Payer),
+    /// Who pays return shipping; `true`: of a return for the shop's fault (质量问题, 破损).
+    Payer(Payer, bool),
 }
 
 /// A claim candidate found in an answer.

@@ -12,10 +12,15 @@ use super::text::{Normed, Stance, blank_ranges, coverage, neg_marker, stance, ta
 use crate::pipeline::{Claim, ClaimKind, ClaimStatus};
 use std::collections::HashSet;
 
+/// Whether a folded text names a fault the shop answers for ("非质量问题" names none).
+pub(super) fn shop_fault(s: &str, v: &Vocab) -> bool {
+    v.shop_fault.find(s).iter().any(|(r, _)| !s[..r.start].ends_with('非'))
+}
+
 /// Who pays return shipping, as stated in a folded clause (with its sentence for context):
 /// a `payer` word followed by a paying verb, or a buyer-pays phrase, in a clause about the
-/// shipping fee of a return.
-fn payer_in(clause: &str, sentence: &str, v: &Vocab) -> Option<Payer> {
+/// shipping fee of a return; `true` with it when the return is for the shop's fault.
+fn payer_in(clause: &str, sentence: &str, v: &Vocab) -> Option<(Payer, bool)> {
     if !v.amount.has(clause, "shipping_fee") && !v.amount.has(clause, "insurance") {
         return None;
     }
@@ -24,15 +29,10 @@ fn payer_in(clause: &str, sentence: &str, v: &Vocab) -> Option<Payer> {
     if !returnish(clause) && !returnish(sentence) {
         return None;
     }
-    // Faults that are the shop's in any case ("非质量问题" is not one): no claim about the rule.
-    let shop_fault = v
-        .shop_fault
-        .find(sentence)
-        .iter()
-        .any(|(r, _)| !sentence[..r.start].ends_with('非'));
-    if shop_fault {
-        return None;
-    }
+    // Faults that are the shop's in any case ("非质量问题" is not one) have a rule of their own,
+    // named in the clause or, when the sentence names no non-fault, before it.
+    let non_fault = |t: &str| v.shop_fault.find(t).iter().any(|(r, _)| t[..r.start].ends_with('非'));
+    let fault = shop_fault(clause, v) || (!non_fault(sentence) && shop_fault(sentence, v));
     let fee_before = |at: usize| {
         v.amount
             .find(&clause[..at])
@@ -51,74 +51,92 @@ fn payer_in(clause: &str, sentence: &str, v: &Vocab) -> Option<Payer> {
             && !(payer == Payer::Insurance && rest.starts_with('的'))
             && (payer == Payer::Insurance || !fee_before(r.start))
         {
-            return Some(payer);
+            return Some((payer, fault));
         }
     }
-    v.payer.has(clause, "buyer_pays").then_some(Payer::Buyer)
+    v.payer.has(clause, "buyer_pays").then_some((Payer::Buyer, fault))
 }
 
 /// Who pays return shipping, as a clause states it.
 pub(super) fn payer_candidates(scan: &mut ClauseScan) {
-    if let Some(p) = payer_in(scan.clause, &scan.s[scan.sent.range.clone()], &scan.lex.vocab) {
-        scan.push(ClaimKind::Policy, scan.cl.clone(), What::Payer(p), Vec::new(), false);
+    if let Some((p, fault)) = payer_in(scan.clause, &scan.s[scan.sent.range.clone()], &scan.lex.vocab) {
+        scan.push(
+            ClaimKind::Policy,
+            scan.cl.clone(),
+            What::Payer(p, fault),
+            Vec::new(),
+            false,
+        );
     }
 }
 
-/// Who pays return shipping according to the merchant: stated in its own texts, or else
-/// read from the structured return fees of its policies.
-pub(super) struct PayerFacts {
-    /// Who pays, by the merchant.
+/// Who pays return shipping by one rule, and the fact that says so.
+#[derive(Default)]
+struct Payers {
+    /// Who pays.
     set: HashSet<Payer>,
     /// IRI of the fact that says so.
     iri: Option<String>,
-    /// The fact clause stating who pays return shipping (the expected text).
+    /// The fact clause stating who pays (the expected text).
     text: Option<String>,
+}
+
+/// Who pays return shipping according to the merchant: stated in its own texts, or else
+/// read from the structured return fees of its policies; for returns for the shop's fault
+/// (质量问题, 破损), as its texts state it.
+pub(super) struct PayerFacts {
+    /// The rule for returns.
+    rule: Payers,
+    /// The rule for returns for the shop's fault.
+    fault: Payers,
 }
 
 impl PayerFacts {
     /// Payers stated in the merchant's own clauses, else from its policies' return fees.
     pub(super) fn new(fb: &FactBase) -> Self {
-        let mut set = HashSet::new();
-        let mut iri = None;
-        let mut text = None;
+        let (mut rule, mut fault) = (Payers::default(), Payers::default());
         for f in fb.own_sentences() {
             for cl in &f.clauses {
-                if let Some(p) = payer_in(&f.norm.s[cl.clone()], &f.norm.s, &fb.lex.vocab) {
-                    set.insert(p);
-                    iri.get_or_insert_with(|| f.iri.clone());
-                    text.get_or_insert_with(|| f.orig.get(f.norm.orig(cl)).unwrap_or("").to_string());
+                if let Some((p, for_fault)) = payer_in(&f.norm.s[cl.clone()], &f.norm.s, &fb.lex.vocab) {
+                    let to = if for_fault { &mut fault } else { &mut rule };
+                    to.set.insert(p);
+                    to.iri.get_or_insert_with(|| f.iri.clone());
+                    to.text
+                        .get_or_insert_with(|| f.orig.get(f.norm.orig(cl)).unwrap_or("").to_string());
                 }
             }
         }
-        if set.is_empty() {
+        if rule.set.is_empty() {
             // Fall back on the structured return fees of the shop-wide policy.
             for pol in &fb.facts.policies {
                 match pol.fees.as_deref() {
                     Some("ReturnFeesCustomerResponsibility" | "ReturnShippingFees") => {
-                        set.insert(Payer::Buyer);
+                        rule.set.insert(Payer::Buyer);
                     }
                     Some("FreeReturn") => {
-                        set.insert(Payer::Shop);
-                        set.insert(Payer::Insurance);
+                        rule.set.insert(Payer::Shop);
+                        rule.set.insert(Payer::Insurance);
                     }
                     _ => continue,
                 }
-                iri.get_or_insert_with(|| pol.iri.clone());
+                rule.iri.get_or_insert_with(|| pol.iri.clone());
             }
         }
-        PayerFacts { set, iri, text }
+        PayerFacts { rule, fault }
     }
 }
 
-/// Who pays return shipping must be who the merchant says pays it.
-pub(super) fn check_payer(payers: &PayerFacts, payer: Payer) -> Outcome {
-    if payers.set.is_empty() {
+/// Who pays return shipping must be who the merchant says pays it, by the rule for returns
+/// for the shop's fault when the return is one.
+pub(super) fn check_payer(payers: &PayerFacts, payer: Payer, fault: bool) -> Outcome {
+    let by = if fault { &payers.fault } else { &payers.rule };
+    if by.set.is_empty() {
         return unverifiable();
     }
-    if payers.set.contains(&payer) {
-        return supported(payers.iri.clone());
+    if by.set.contains(&payer) {
+        return supported(by.iri.clone());
     }
-    contradicted(payers.text.clone().unwrap_or_default(), payers.iri.clone())
+    contradicted(by.text.clone().unwrap_or_default(), by.iri.clone())
 }
 
 /// Suffixes a courier name is written with in the merchant's texts ("顺丰速运").

@@ -8,7 +8,9 @@ use super::context::{Ctx, Outcome};
 use super::extract::parse;
 use super::facts::FactBase;
 use super::mentions::{Mention, Val};
-use super::policy::{CourierFacts, NegFact, PayerFacts, check_courier, check_payer, neg_facts, policy_claims};
+use super::policy::{
+    CourierFacts, NegFact, PayerFacts, check_courier, check_payer, neg_facts, policy_claims, shop_fault,
+};
 use super::promotions::{
     PromoInfo, check_participation, check_presale_date, check_promo_date, check_promo_status, promo_infos,
 };
@@ -172,7 +174,10 @@ fn check_candidate(k: &Checker, cx: &Ctx, c: &Candidate) -> Option<Checked> {
         },
         What::Phone(digits) => (check_phone(cx, digits), true),
         What::Participation => (check_participation(cx, &k.promos, c)?, false),
-        What::Payer(p) => (check_payer(&k.payers, *p), false),
+        What::Payer(p, fault) => (
+            check_payer(&k.payers, *p, *fault || shop_fault(&cx.p.question.s, &cx.fb.lex.vocab)),
+            false,
+        ),
     };
     let (status, expected, subject) = outcome;
     Some((
