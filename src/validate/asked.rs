@@ -1,5 +1,6 @@
 //! Replies judged against the numbers the question gives: "晚上七点付的款 今天能发走吗" is
-//! decided by the merchant's payment cut-off, "收到20天了还能退吗" by the return window.
+//! decided by the merchant's payment cut-off, "收到20天了还能退吗" by the return window,
+//! "晚上9点半还能找客服吗" by the service hours.
 //! The shopper's numbers are conditions, not claims; the reply's yes or no is the claim, and
 //! what makes it true is arithmetic on the question's number and the merchant's fact.
 
@@ -80,6 +81,44 @@ pub(super) fn same_day(cx: &Ctx, subjects: &[usize], affirms: bool) -> Option<Ju
         return Some((ClaimStatus::Supported, None, Some(iri), ClaimKind::Days));
     }
     Some((ClaimStatus::Contradicted, Some(text), Some(iri), ClaimKind::Days))
+}
+
+/// Words that name the service desk in a question ("还能找客服吗", "有人工吗").
+const SERVICE_DESK: &[&str] = &["客服", "人工"];
+
+/// A yes or no to "is the service desk there at T": true exactly when T is within the
+/// merchant's service hours.
+pub(super) fn service_hours(cx: &Ctx, affirms: bool) -> Option<Judged> {
+    let q = &cx.p.question.s;
+    if !SERVICE_DESK.iter().any(|w| q.contains(w)) {
+        return None;
+    }
+    let at = time_of_day(q)?;
+    let org = &cx.fb.facts.org;
+    let minutes = |t: &str| {
+        let (h, m) = t.split_once(':')?;
+        Some(h.parse::<u32>().ok()? * 60 + m.parse::<u32>().ok()?)
+    };
+    let hours: Vec<(u32, u32)> = org
+        .hours
+        .iter()
+        .filter_map(|(o, c)| Some((minutes(o)?, minutes(c)?)))
+        .collect();
+    if hours.is_empty() {
+        return None;
+    }
+    let open = hours.iter().any(|&(o, c)| o <= at && at < c);
+    let iri = Some(org.iri.clone());
+    if open == affirms {
+        return Some((ClaimStatus::Supported, None, iri, ClaimKind::Hours));
+    }
+    let written: Vec<String> = org.hours.iter().map(|(o, c)| format!("{o}-{c}")).collect();
+    Some((
+        ClaimStatus::Contradicted,
+        Some(format!("客服在线时间{}", written.join("、"))),
+        iri,
+        ClaimKind::Hours,
+    ))
 }
 
 /// Days since receipt a question gives ("收到20天了", "签收两天").

@@ -1002,6 +1002,7 @@ fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop, asked: &Co
         let affirms = prop.polarity == Polarity::Affirm;
         let judged = promo_reply(cx, promos, prop)
             .or_else(|| asked::same_day(cx, &prop.subjects, affirms))
+            .or_else(|| asked::service_hours(cx, affirms))
             .or_else(|| asked::past_window(cx, &prop.subjects, &prop.named_keys, affirms));
         if judged.is_some() {
             return judged;
