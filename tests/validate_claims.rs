@@ -535,6 +535,16 @@ fn the_questions_numbers_decide_a_yes_or_no() {
     // Days since receipt against the 10-day window.
     assert!(contradicted(&check("可以退", "收到12天了 还能退吗"), ClaimKind::Policy));
     assert!(!contradicted(&check("可以退", "收到5天了 还能退吗"), ClaimKind::Policy));
+    // The fee of the order the question describes, by the shop's rule (满79包邮, else 7元).
+    assert!(contradicted(&check("运费15元", "买个马克杯运费多少"), ClaimKind::Fee));
+    assert!(!contradicted(&check("运费7元", "买个马克杯运费多少"), ClaimKind::Fee));
+    assert!(!contradicted(&check("运费7元", "买两个马克杯运费多少"), ClaimKind::Fee));
+    assert!(contradicted(&check("运费7元", "买三个马克杯运费多少"), ClaimKind::Fee));
+    assert!(contradicted(
+        &check("运费10元", "买了50块的东西 运费多少"),
+        ClaimKind::Fee
+    ));
+    assert!(!contradicted(&check("7元", "买了50块的东西 运费多少"), ClaimKind::Fee));
     // A time of day against the service hours (09:30-21:30).
     assert!(contradicted(&check("可以的", "晚上十点还能找客服吗"), ClaimKind::Hours));
     assert!(!contradicted(&check("有的", "上午10点有人工吗"), ClaimKind::Hours));

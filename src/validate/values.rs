@@ -273,6 +273,60 @@ fn quantities(s: &str) -> Vec<f64> {
         .collect()
 }
 
+/// Whether a money mention claims the shipping fee: keyed so, or a bare amount answering a
+/// question that asks the fee and no price ("T恤买一件69运费多少" — "69元", even when it
+/// repeats the question's number: it is then the fee claimed).
+pub(super) fn fee_claim(cx: &Ctx, c: &Candidate, m: &Mention) -> bool {
+    let v = &cx.fb.lex.vocab;
+    let q = &cx.p.question.s;
+    let bare =
+        cx.p.norm
+            .s
+            .replace(m.raw.as_str(), "")
+            .chars()
+            .all(|ch| !ch.is_alphanumeric());
+    let asks_fee = v.amount.has(q, "shipping_fee") && !v.amount.has(q, "price") && !q.contains("多少钱");
+    asks_fee
+        && ((m.key.as_deref() == Some("shipping_fee") && !c.in_question)
+            || (m.key.is_none() && (bare || !c.in_question)))
+}
+
+/// The shipping fee of the order a question describes, by the shop's one order-level rule
+/// (a rate with a free-shipping threshold): the order is the amount the question gives, or
+/// the one product it names times the quantity. `None` where the question gives no order,
+/// names a region, or the shop has no single such rule.
+pub(super) fn order_fee(cx: &Ctx, v: f64) -> Option<Outcome> {
+    let fb = cx.fb;
+    let q = &cx.p.question.s;
+    if !fb.lex.vocab.region.find(q).is_empty() || !fb.lex.vocab.region.find(&cx.p.norm.s).is_empty() {
+        return None;
+    }
+    let asked: Vec<f64> = super::mentions::mentions(q, &fb.lex)
+        .into_iter()
+        .filter_map(|m| if let Val::Money(x) = m.val { Some(x) } else { None })
+        .collect();
+    let amount = match (asked.as_slice(), cx.p.question_products.as_slice()) {
+        ([a], _) => *a,
+        ([], [p]) => fb.price(*p)? * quantities(q).first().copied().unwrap_or(1.0),
+        _ => return None,
+    };
+    let mut rules = fb
+        .facts
+        .shipping
+        .iter()
+        .filter(|s| s.regions.is_empty() && s.free_threshold.is_some() && s.rate.is_some());
+    let rule = rules.next()?;
+    if rules.next().is_some() {
+        return None;
+    }
+    let (rate, threshold) = (rule.rate?, rule.free_threshold?);
+    let want = if amount >= threshold { 0.0 } else { rate };
+    if (want - v).abs() < 0.011 {
+        return Some(supported(Some(rule.iri.clone())));
+    }
+    Some(contradicted(format!("{}元", fmt_money(want)), Some(rule.iri.clone())))
+}
+
 /// Values that belong to the shop (fees, thresholds, durations, 满减, hours): compared with
 /// values of the same type and key in shop-wide facts and the subject product's facts.
 pub(super) fn check_shop_value(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {

@@ -16,7 +16,7 @@ use super::promotions::{
 };
 use super::proposition::{PropFacts, proposition_claims};
 use super::stock::{check_inventory, check_stock};
-use super::values::{check_phone, check_price, check_range, check_shop_value, service_hours};
+use super::values::{check_phone, check_price, check_range, check_shop_value, fee_claim, order_fee, service_hours};
 use crate::config::UnsupportedPolicy;
 use crate::pipeline::{Claim, ClaimKind, ClaimStatus, Correction, Finding, Validation, Verdict};
 use crate::store::{MerchantFacts, Ontology};
@@ -197,6 +197,10 @@ fn check_candidate(k: &Checker, cx: &Ctx, c: &Candidate) -> Option<Checked> {
 /// values, and everything else as a shop value.
 fn check_value(k: &Checker, cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
     match &m.val {
+        Val::Money(v) if fee_claim(cx, c, m) => order_fee(cx, *v).unwrap_or_else(|| match m.key {
+            None => check_price(cx, &k.promos, c, m, *v),
+            Some(_) => check_shop_value(cx, c, m),
+        }),
         Val::Money(v) if matches!(m.key.as_deref(), None | Some("price" | "total")) => {
             check_price(cx, &k.promos, c, m, *v)
         }
