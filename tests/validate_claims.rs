@@ -545,6 +545,19 @@ fn the_questions_numbers_decide_a_yes_or_no() {
         ClaimKind::Fee
     ));
     assert!(!contradicted(&check("7元", "买了50块的东西 运费多少"), ClaimKind::Fee));
+    // Two products asked together cost the sum of their prices; a quantity multiplies.
+    assert!(contradicted(
+        &check("一起39元", "马克杯和竹制砧板一起买多少钱"),
+        ClaimKind::Price
+    ));
+    assert!(!contradicted(
+        &check("一起59元", "马克杯和竹制砧板一起买多少钱"),
+        ClaimKind::Price
+    ));
+    assert!(contradicted(
+        &check("单价39元，买两只需要70元", "马克杯买两只多少钱"),
+        ClaimKind::Price
+    ));
     // A time of day against the service hours (09:30-21:30).
     assert!(contradicted(&check("可以的", "晚上十点还能找客服吗"), ClaimKind::Hours));
     assert!(!contradicted(&check("有的", "上午10点有人工吗"), ClaimKind::Hours));

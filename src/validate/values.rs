@@ -16,6 +16,9 @@ use crate::pipeline::ClaimKind;
 pub(super) fn check_price(cx: &Ctx, promos: &[PromoInfo], c: &Candidate, m: &Mention, v: f64) -> Outcome {
     let fb = cx.fb;
     let prices: Vec<(usize, f64)> = c.subjects.iter().filter_map(|&p| fb.price(p).map(|x| (p, x))).collect();
+    if let Some(o) = asked_total(cx, promos, v) {
+        return o;
+    }
     if let Some((p, _)) = prices.iter().find(|(_, x)| (x - v).abs() < 0.011) {
         return supported(fb.offer_iri(*p));
     }
@@ -31,7 +34,11 @@ pub(super) fn check_price(cx: &Ctx, promos: &[PromoInfo], c: &Candidate, m: &Men
         .iter()
         .enumerate()
         .find(|(i, _)| fb.price(*i).is_some_and(|x| (x - v).abs() < 0.011));
-    if m.key.as_deref() == Some("total") && !c.in_question {
+    let sentence =
+        cx.p.sents
+            .get(c.sentence)
+            .map_or("", |st| &cx.p.norm.s[st.range.clone()]);
+    if (m.key.as_deref() == Some("total") || !quantities(sentence).is_empty()) && !c.in_question {
         // A stated total that no combination of the answer's amounts gives.
         if let Some(o) = wrong_total(cx, m, v) {
             return o;
@@ -57,6 +64,37 @@ pub(super) fn check_price(cx: &Ctx, promos: &[PromoInfo], c: &Candidate, m: &Men
         return contradicted(fmt_money(first), fb.offer_iri(prices[0].0));
     }
     unverifiable()
+}
+
+/// The one amount of an answer to "A跟B一起买多少钱" must be the sum of their prices (less a
+/// 满减 of the merchant's promotions), not one of them.
+fn asked_total(cx: &Ctx, promos: &[PromoInfo], v: f64) -> Option<Outcome> {
+    let q = &cx.p.question.s;
+    // The products the question joins ("气垫跟散粉"), each named alone.
+    let named: Vec<usize> = q
+        .split(['和', '跟', '加', '与', '+', '、'])
+        .filter_map(|part| match cx.fb.products.identify(part).as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        })
+        .collect();
+    let [a, b] = named.as_slice() else { return None };
+    if a == b {
+        return None;
+    }
+    let money = cx.p.mentions.iter().filter(|m| matches!(m.val, Val::Money(_))).count();
+    if money != 1 || !SUM_CUES.iter().any(|w| q.contains(w)) {
+        return None;
+    }
+    let sum = cx.fb.price(*a)? + cx.fb.price(*b)?;
+    let close = |x: f64| (x - v).abs() < 0.011;
+    let less = deduction_pairs(cx, promos)
+        .into_iter()
+        .any(|(px, py)| px > 0.0 && sum >= px && close(sum - (sum / px).floor() * py));
+    if close(sum) || less {
+        return Some(supported(None));
+    }
+    Some(contradicted(fmt_money(sum), None))
 }
 
 /// Words between a discount and the amount it gives ("8折后199元").
@@ -264,8 +302,10 @@ fn arithmetic_cues(cx: &Ctx, except: &std::ops::Range<usize>) -> (bool, bool) {
 fn quantities(s: &str) -> Vec<f64> {
     use std::sync::LazyLock;
     static RE_Q: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"(\d+|[一二两三四五六七八九十])\s*(?:件|支|个|盒|瓶|条|套|根|片|双|台|份)")
-            .expect("static regex")
+        regex::Regex::new(
+            r"(\d+|[一二两三四五六七八九十])\s*(?:件|支|个|盒|瓶|条|套|根|片|双|台|份|只|把|张|包|袋|罐|箱|桶|本)",
+        )
+        .expect("static regex")
     });
     RE_Q.captures_iter(s)
         .filter_map(|c| c.get(1).and_then(|m| parse_num(m.as_str())))
