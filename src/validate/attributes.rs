@@ -3,7 +3,7 @@
 //! subject product's own facts. The colour and material vocabulary is here.
 
 use super::candidate::{Candidate, ClauseScan, What};
-use super::context::{Ctx, Outcome, contradicted, keys_compatible, quoted, supported, unverifiable};
+use super::context::{Ctx, Outcome, contradicted, keys_compatible, quoted, supported, unsupported, unverifiable};
 use super::facts::{FactSentence, Scope, product_text};
 use super::lexicon::Vocab;
 use super::mentions::{Mention, Val, same_type, same_value};
@@ -83,8 +83,15 @@ pub(super) fn check_attribute(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
             None => all_contra = false,
         }
     }
+    let written_anywhere = fb
+        .sentences
+        .iter()
+        .any(|f| f.scope != Scope::General && f.mentions.iter().any(equal));
     match expected {
         Some((e, iri)) if all_contra && !c.in_question => contradicted(e, Some(iri)),
+        // A keyed value (容量, 功率, 保质期) of a product none of whose facts has one, written
+        // nowhere in the merchant's knowledge: invented.
+        None if m.key.is_some() && !c.in_question && !written_anywhere => unsupported(),
         _ => unverifiable(),
     }
 }

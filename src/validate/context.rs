@@ -88,6 +88,11 @@ pub(super) fn unverifiable() -> Outcome {
     (ClaimStatus::Unverifiable, None, None)
 }
 
+/// A claim about the merchant that no fact supports (closed world).
+pub(super) fn unsupported() -> Outcome {
+    (ClaimStatus::Unsupported, None, None)
+}
+
 /// The facts hold `expected` instead.
 pub(super) fn contradicted(expected: String, iri: Option<String>) -> Outcome {
     (ClaimStatus::Contradicted, Some(expected), iri)

@@ -190,6 +190,9 @@ fn all_money(cx: &Ctx, except: &std::ops::Range<usize>) -> Vec<f64> {
             v.push(x);
         }
     }
+    // One amount written and priced is one amount: "单价79元" is no second 79 to add.
+    v.sort_by(f64::total_cmp);
+    v.dedup_by(|a, b| (*a - *b).abs() < 0.011);
     v
 }
 
