@@ -161,7 +161,9 @@ const FUNCTION_WORDS: &[&str] = &[
     "晚上",
     "早上",
     "中午",
-    // Any product: "已使用的商品不支持…" holds for whatever product is asked about.
+    // Any product or promotion: "已使用的商品不支持…" holds for whatever product is asked
+    // about, "活动已经结束了" speaks of the promotion asked about.
+    "活动",
     "商品",
     "产品",
     "宝贝",

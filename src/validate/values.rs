@@ -376,12 +376,24 @@ pub(super) fn check_shop_value(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome 
     let fb = cx.fb;
     let subj = &c.subjects;
     let regions = RegionFilter::new(cx, c, m);
+    let of_subject = |f: &FactSentence| match &f.scope {
+        Scope::Own(p) => subj.contains(p),
+        Scope::Tagged(ps) => ps.iter().any(|p| subj.contains(p)),
+        _ => false,
+    };
+    // A product's own rule (its return window) sets aside the shop-wide one.
+    let own_rule = !subj.is_empty()
+        && fb.sentences.iter().filter(|f| of_subject(f)).any(|f| {
+            f.mentions
+                .iter()
+                .any(|fm| same_type(&m.val, &fm.val) && m.key.is_some() && keys_equal(&m.key, &fm.key))
+        });
     let support_scope = |f: &FactSentence| {
         regions.fits(f)
             && match &f.scope {
                 Scope::Own(p) => subj.is_empty() || subj.contains(p),
                 Scope::Tagged(ps) => subj.is_empty() || ps.iter().any(|p| subj.contains(p)),
-                Scope::Shop => true,
+                Scope::Shop => !own_rule,
                 Scope::General => false,
             }
     };
