@@ -250,6 +250,16 @@ fn facts() -> MerchantFacts {
     );
     shirt.offer.as_mut().expect("offer").return_policy = Some(format!("{M}/policy/final-sale"));
     let mut p = vec![kettle, mug, shirt];
+    for (id, size, price) in [("t14", "1.4米", 2599.0), ("t16", "1.6米", 2999.0)] {
+        p.push(product(
+            id,
+            &format!("实木餐桌 {size}"),
+            price,
+            Availability::InStock,
+            None,
+            &[],
+        ));
+    }
     for (i, n) in ["竹制砧板", "硅胶锅铲", "玻璃保鲜盒", "木质筷子"].iter().enumerate() {
         p.push(product(
             &format!("x{i}"),
@@ -561,6 +571,14 @@ fn the_questions_numbers_decide_a_yes_or_no() {
     // A time of day against the service hours (09:30-21:30).
     assert!(contradicted(&check("可以的", "晚上十点还能找客服吗"), ClaimKind::Hours));
     assert!(!contradicted(&check("有的", "上午10点有人工吗"), ClaimKind::Hours));
+}
+
+#[test]
+fn a_variant_written_with_its_unit_names_the_product() {
+    let v = check("北美白橡木实木餐桌 1.6米售价2999元，目前有货。", "1.6米的白橡木餐桌有货吗");
+    assert_eq!(v.verdict, Verdict::Pass, "{}", show(&v));
+    let v = check("北美白橡木实木餐桌 1.6米售价2599元，目前有货。", "1.6米的白橡木餐桌有货吗");
+    assert!(contradicted(&v, ClaimKind::Price), "{}", show(&v));
 }
 
 #[test]

@@ -229,10 +229,12 @@ impl ProductIndex {
         self.folded.get(p).is_some_and(|n| n.contains(word))
     }
 
-    /// Whether a value as written ("5000mAh") is a term of some product name.
+    /// Whether a value as written ("5000mAh", a variant "1.6米") is a term of some product
+    /// name.
     pub(super) fn is_name_term(&self, raw: &str) -> bool {
-        let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-        compact.chars().any(|c| c.is_ascii_alphabetic()) && self.df.contains_key(&compact)
+        let compact: String = crate::text::fold(raw);
+        let variant = compact.chars().last().is_some_and(crate::text::is_cjk);
+        (variant || compact.chars().any(|c| c.is_ascii_alphabetic())) && self.df.contains_key(&compact)
     }
 
     /// Whether value mention `mi` of a clause is part of a product's name ("某品牌5000mAh
