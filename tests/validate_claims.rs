@@ -350,6 +350,11 @@ fn facts() -> MerchantFacts {
                 answer: "如需顺丰，请联系客服补运费差价12元。".to_string(),
             },
             Faq {
+                iri: format!("{M}/faq/installment"),
+                question: "能分期吗？".to_string(),
+                answer: "单笔实付满500元可享花呗3期免息。".to_string(),
+            },
+            Faq {
                 iri: format!("{M}/faq/far"),
                 question: "能寄港澳台吗？".to_string(),
                 answer: "港澳台运费每单30元（新疆、西藏不支持改顺丰）；玻璃保鲜盒和陶瓷马克杯不寄港澳台。".to_string(),
@@ -568,6 +573,24 @@ fn the_questions_numbers_decide_a_yes_or_no() {
         &check("单价39元，买两只需要70元", "马克杯买两只多少钱"),
         ClaimKind::Price
     ));
+    // An order amount against a threshold the merchant grants from (满500 免息).
+    assert!(contradicted(
+        &check("可以分期免息", "买300的东西能分期免息吗"),
+        ClaimKind::Policy
+    ));
+    assert!(!contradicted(
+        &check("可以分期免息", "买600的东西能分期免息吗"),
+        ClaimKind::Policy
+    ));
+    // The time an answer gives for the service desk.
+    assert!(contradicted(
+        &check("客服晚上10点下班", "客服几点下班"),
+        ClaimKind::Hours
+    ));
+    assert!(!contradicted(
+        &check("客服晚上9点半下班", "客服几点下班"),
+        ClaimKind::Hours
+    ));
     // A time of day against the service hours (09:30-21:30).
     assert!(contradicted(&check("可以的", "晚上十点还能找客服吗"), ClaimKind::Hours));
     assert!(!contradicted(&check("有的", "上午10点有人工吗"), ClaimKind::Hours));
@@ -575,9 +598,15 @@ fn the_questions_numbers_decide_a_yes_or_no() {
 
 #[test]
 fn a_variant_written_with_its_unit_names_the_product() {
-    let v = check("北美白橡木实木餐桌 1.6米售价2999元，目前有货。", "1.6米的白橡木餐桌有货吗");
+    let v = check(
+        "北美白橡木实木餐桌 1.6米售价2999元，目前有货。",
+        "1.6米的白橡木餐桌有货吗",
+    );
     assert_eq!(v.verdict, Verdict::Pass, "{}", show(&v));
-    let v = check("北美白橡木实木餐桌 1.6米售价2599元，目前有货。", "1.6米的白橡木餐桌有货吗");
+    let v = check(
+        "北美白橡木实木餐桌 1.6米售价2599元，目前有货。",
+        "1.6米的白橡木餐桌有货吗",
+    );
     assert!(contradicted(&v, ClaimKind::Price), "{}", show(&v));
 }
 

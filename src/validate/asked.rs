@@ -1,6 +1,7 @@
 //! Replies judged against the numbers the question gives: "晚上七点付的款 今天能发走吗" is
 //! decided by the merchant's payment cut-off, "收到20天了还能退吗" by the return window,
-//! "晚上9点半还能找客服吗" by the service hours.
+//! "晚上9点半还能找客服吗" by the service hours, "买2899的床垫能分期免息吗" by the 满3000
+//! threshold; the time an answer gives for the service desk must be its hours'.
 //! The shopper's numbers are conditions, not claims; the reply's yes or no is the claim, and
 //! what makes it true is arithmetic on the question's number and the merchant's fact.
 
@@ -18,6 +19,15 @@ re!(
     r"(凌晨|早上|上午|中午|下午|傍晚|晚上|夜里)?\s*([0-9一二两三四五六七八九十]{1,3})\s*点\s*(半|[0-9]{1,2}\s*分?)?"
 );
 re!(RE_CLOCK, r"(\d{1,2}):(\d{2})");
+re!(
+    RE_TIME_RANGE_WORDS,
+    r"点[^,，。;；]{0,4}(?:到|至|-|~)[^,，。;；]{0,4}点|\d:\d{2}\s*(?:-|~|至|到)"
+);
+re!(RE_THRESHOLD, r"满\s*(\d+(?:\.\d+)?)\s*元");
+re!(
+    RE_ORDER_AMOUNT,
+    r"(?:买|下单|付|实付|拍|订单)\s*(?:了|个|件)?\s*(\d{2,6}(?:\.\d+)?)\s*(?:元|块)?|(\d{2,6}(?:\.\d+)?)\s*(?:元|块)(?:的|钱)"
+);
 re!(RE_SAME_DAY, r"(今天|当天|今日|马上)[^,，。;；]{0,5}?(发|寄出|出库)");
 re!(
     RE_CUTOFF,
@@ -119,6 +129,95 @@ pub(super) fn service_hours(cx: &Ctx, affirms: bool) -> Option<Judged> {
         iri,
         ClaimKind::Hours,
     ))
+}
+
+/// Words that make a time of day the end of the service hours ("晚上10点下班", "到9点"), and
+/// its start ("早上8点上班", "9点开始").
+const CLOSES: &[&str] = &["下班", "下线", "结束", "截止", "到", "至", "关"];
+const OPENS: &[&str] = &["上班", "上线", "开始", "起", "从"];
+
+/// A time of day the answer gives for the service desk ("客服几点下班" — "晚上10点下班") must
+/// be its closing (or opening) time. `clause`: the answer's clause, as written.
+pub(super) fn service_time(cx: &Ctx, clause: &str) -> Option<Judged> {
+    let q = &cx.p.question.s;
+    if !SERVICE_DESK.iter().any(|w| q.contains(w)) || RE_TIME_RANGE_WORDS.is_match(clause) {
+        return None;
+    }
+    let c = crate::text::fold(clause);
+    let at = time_of_day(&c)?;
+    let closes = CLOSES.iter().any(|w| c.contains(w));
+    if !closes && !OPENS.iter().any(|w| c.contains(w)) {
+        return None;
+    }
+    let org = &cx.fb.facts.org;
+    let minutes = |t: &str| {
+        let (h, m) = t.split_once(':')?;
+        Some(h.parse::<u32>().ok()? * 60 + m.parse::<u32>().ok()?)
+    };
+    let ends: Vec<u32> = org
+        .hours
+        .iter()
+        .filter_map(|(o, cl)| minutes(if closes { cl } else { o }))
+        .collect();
+    if ends.is_empty() {
+        return None;
+    }
+    let iri = Some(org.iri.clone());
+    if ends.contains(&at) {
+        return Some((ClaimStatus::Supported, None, iri, ClaimKind::Hours));
+    }
+    let written: Vec<String> = org.hours.iter().map(|(o, cl)| format!("{o}-{cl}")).collect();
+    Some((
+        ClaimStatus::Contradicted,
+        Some(format!("客服在线时间{}", written.join("、"))),
+        iri,
+        ClaimKind::Hours,
+    ))
+}
+
+/// The threshold a yes or no is about: "买2899的床垫能分期免息吗" asks of an order of 2899
+/// what the merchant grants from 满3000 on. `topics`: the proposition's service topics.
+pub(super) fn threshold(cx: &Ctx, keys: &HashSet<String>, affirms: bool) -> Option<Judged> {
+    let topics: Vec<&str> = keys
+        .iter()
+        .filter_map(|k| k.strip_prefix("t:"))
+        .filter(|t| !matches!(*t, "ship_to" | "return" | "exchange"))
+        .collect();
+    if topics.is_empty() || !affirms {
+        return None;
+    }
+    let c = RE_ORDER_AMOUNT.captures(&cx.p.question.s)?;
+    let amount: f64 = c.get(1).or(c.get(2))?.as_str().parse().ok()?;
+    let v = &cx.fb.lex.vocab;
+    let mut found: Option<(f64, String, String)> = None;
+    for f in cx.fb.sentences.iter().filter(|f| f.scope == Scope::Shop) {
+        for cl in &f.clauses {
+            let clause = &f.norm.s[cl.clone()];
+            let on_topic = v.topic.find(clause).iter().any(|(_, n)| topics.contains(n));
+            let Some(n) = RE_THRESHOLD.captures(clause).and_then(|m| m[1].parse::<f64>().ok()) else {
+                continue;
+            };
+            if !on_topic {
+                continue;
+            }
+            match &found {
+                Some((m, _, _)) if (m - n).abs() > 0.011 => return None,
+                Some(_) => {}
+                None => {
+                    found = Some((
+                        n,
+                        f.orig.get(f.norm.orig(cl)).unwrap_or(clause).to_string(),
+                        f.iri.clone(),
+                    ))
+                }
+            }
+        }
+    }
+    let (n, text, iri) = found?;
+    if amount >= n {
+        return Some((ClaimStatus::Supported, None, Some(iri), ClaimKind::Policy));
+    }
+    Some((ClaimStatus::Contradicted, Some(text), Some(iri), ClaimKind::Policy))
 }
 
 /// Days since receipt a question gives ("收到20天了", "签收两天").

@@ -1005,6 +1005,7 @@ fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop, asked: &Co
         let judged = promo_reply(cx, promos, prop)
             .or_else(|| asked::same_day(cx, &prop.subjects, affirms))
             .or_else(|| asked::service_hours(cx, affirms))
+            .or_else(|| asked::threshold(cx, &prop.named_keys, affirms))
             .or_else(|| asked::past_window(cx, &prop.subjects, &prop.named_keys, affirms));
         if judged.is_some() {
             return judged;
@@ -1202,7 +1203,38 @@ pub(super) fn proposition_claims(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo])
     // The question is read once: for restatements, promotion states and the closed world.
     let asked = content(&cx.p.question.s, &cx.fb.lex.vocab, &pf.name_words);
     let mut out = Vec::new();
+    // A time the answer gives for the service desk ("晚上10点下班"), in any clause.
+    let clauses =
+        cx.p.sents
+            .iter()
+            .flat_map(|st| st.clauses.iter())
+            .map(|cl| cx.p.norm.orig(cl));
+    for range in clauses {
+        let Some(text) = cx.answer.get(range.clone()) else {
+            continue;
+        };
+        if let Some((status, expected, subject, kind)) = asked::service_time(cx, text) {
+            let text = text.to_string();
+            out.push((
+                Claim {
+                    kind,
+                    text,
+                    status,
+                    expected,
+                    subject,
+                },
+                range,
+            ));
+        }
+    }
+    let timed: Vec<Range<usize>> = out.iter().map(|(_, r)| r.clone()).collect();
     for prop in props(cx, pf, &asked) {
+        if timed
+            .iter()
+            .any(|r| r.start < prop.range.end && prop.range.start < r.end)
+        {
+            continue;
+        }
         let judged = judge(cx, pf, promos, &prop, &asked);
         tracing::debug!(keys = ?prop.content.keys, regions = ?prop.content.regions, polarity = ?prop.polarity, subjects = ?prop.subjects.iter().map(|&i| cx.fb.facts.products[i].name.as_str()).collect::<Vec<_>>(), bare = prop.bare, ?judged, "proposition");
         let Some((status, expected, subject, kind)) = judged else {

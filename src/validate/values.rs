@@ -422,8 +422,35 @@ pub(super) fn check_shop_value(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome 
         return supported(Some(iri));
     }
     // 满减 pairs: the same threshold with another amount.
+    let best = best_contradiction(cx, c, m, contra_scope);
+    if let Some((_, exp, iri)) = best {
+        if c.in_question {
+            return unverifiable();
+        }
+        // "法律规定七天无理由…": a statement of the general rule, true as such.
+        let sentence = &cx.p.norm.s[cx.p.sents[c.sentence].range.clone()];
+        if cx.fb.lex.vocab.authority.any(sentence) && general_supports(cx, m) {
+            return supported(None);
+        }
+        return contradicted(exp, Some(iri));
+    }
+    if general_supports(cx, m) {
+        return supported(None);
+    }
+    unverifiable()
+}
+
+/// The fact value a shop value is most likely a wrong version of: the same type and key in
+/// the best-aligned fact in scope (for 满减 pairs, the same threshold with another amount):
+/// (alignment, value as written, fact IRI).
+fn best_contradiction(
+    cx: &Ctx,
+    c: &Candidate,
+    m: &Mention,
+    contra_scope: impl Fn(&FactSentence) -> bool,
+) -> Option<(f64, String, String)> {
     let mut best: Option<(f64, String, String)> = None;
-    for f in fb.sentences.iter().filter(|f| contra_scope(f)) {
+    for f in cx.fb.sentences.iter().filter(|f| contra_scope(f)) {
         let score = cx.align(c, f);
         for fm in &f.mentions {
             if !same_type(&m.val, &fm.val) || same_value(&m.val, &fm.val) {
@@ -444,21 +471,7 @@ pub(super) fn check_shop_value(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome 
             }
         }
     }
-    if let Some((_, exp, iri)) = best {
-        if c.in_question {
-            return unverifiable();
-        }
-        // "法律规定七天无理由…": a statement of the general rule, true as such.
-        let sentence = &cx.p.norm.s[cx.p.sents[c.sentence].range.clone()];
-        if cx.fb.lex.vocab.authority.any(sentence) && general_supports(cx, m) {
-            return supported(None);
-        }
-        return contradicted(exp, Some(iri));
-    }
-    if general_supports(cx, m) {
-        return supported(None);
-    }
-    unverifiable()
+    best
 }
 
 /// The regions a value is claimed for (named in its sentence, else in the question) select
