@@ -619,6 +619,8 @@ struct Prop {
     in_stock: Option<bool>,
     /// A bare reply: the proposition is the question's.
     bare: bool,
+    /// A bare yes or no opening a reply that says more.
+    opener: bool,
     /// Keys of the text with product-name words kept (a refusal's conditions are often
     /// product-class words: 刻字, 定制).
     named_keys: HashSet<String>,
@@ -790,12 +792,18 @@ fn props(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> Vec<Prop> {
                 && !valued
                 && !adds
                 && !asking
-                && (own_words || !c.promo_states.is_empty() || (bare_reply(clause, v) && !says_more))
+                && (own_words || !c.promo_states.is_empty() || bare_reply(clause, v))
                 && v.stock.find(clause).is_empty()
             {
                 let polarity = combine(reply_polarity(clause, v), *q_pol);
                 let said = if own_words { clause } else { text.as_str() };
                 let mut prop = question_prop(cx, pf, &asked, said, polarity, p.norm.orig(cl));
+                // An opener ("可以的亲，…") whose reply goes on: what follows carries the claim, and
+                // the opener answers only to a refusal or the question's numbers.
+                prop.opener = !own_words && c.promo_states.is_empty() && says_more;
+                if prop.opener && quoting(cx, pf) {
+                    continue;
+                }
                 // The state the reply writes is its claim ("已经结束了" to "还能用吗").
                 if !c.promo_states.is_empty() {
                     prop.polarity = reply_polarity(clause, v);
@@ -816,6 +824,7 @@ fn props(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> Vec<Prop> {
                 range: p.norm.orig(cl),
                 in_stock: None,
                 bare: false,
+                opener: false,
                 named_keys: content(clause, v, &[]).keys,
             });
         }
@@ -856,6 +865,16 @@ fn shape(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> (bool, bool) {
     (asking, says_more)
 }
 
+/// Whether the answer quotes one of the merchant's texts (an FAQ answer "可以。本店提供…"
+/// opens with its own yes).
+fn quoting(cx: &Ctx, pf: &PropFacts) -> bool {
+    let p = cx.p;
+    p.sents
+        .iter()
+        .flat_map(|st| &st.clauses)
+        .any(|cl| pf.quotes(&p.norm.s[cl.clone()]))
+}
+
 /// The question's yes/no proposition as a reply of this polarity asserts it, written at
 /// `range` of the answer.
 fn question_prop(cx: &Ctx, pf: &PropFacts, asked: &Asked, text: &str, polarity: Polarity, range: Range<usize>) -> Prop {
@@ -882,6 +901,7 @@ fn question_prop(cx: &Ctx, pf: &PropFacts, asked: &Asked, text: &str, polarity: 
         range,
         in_stock: stock_asked.or(ship_asked.then_some(polarity == Polarity::Affirm)),
         bare: true,
+        opener: false,
         named_keys: content(text, v, &[]).keys.union(&asked.named).cloned().collect(),
     }
 }
@@ -1002,7 +1022,9 @@ fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop, asked: &Co
     }
     if prop.bare {
         let affirms = prop.polarity == Polarity::Affirm;
-        let judged = promo_reply(cx, promos, prop)
+        let judged = (!prop.opener)
+            .then(|| promo_reply(cx, promos, prop))
+            .flatten()
             .or_else(|| asked::same_day(cx, &prop.subjects, affirms))
             .or_else(|| asked::service_hours(cx, affirms))
             .or_else(|| asked::threshold(cx, &prop.named_keys, affirms))
@@ -1031,6 +1053,9 @@ fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop, asked: &Co
         };
         let expected = (status == ClaimStatus::Contradicted).then(|| f.text.clone());
         return Some((status, expected, Some(f.iri.clone()), kind));
+    }
+    if prop.opener {
+        return None;
     }
     if let Some(&(best, _)) = hits.first() {
         let top: Vec<&FactClause> = hits
