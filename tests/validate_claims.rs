@@ -550,6 +550,13 @@ fn the_questions_numbers_decide_a_yes_or_no() {
     // Days since receipt against the 10-day window.
     assert!(contradicted(&check("可以退", "收到12天了 还能退吗"), ClaimKind::Policy));
     assert!(!contradicted(&check("可以退", "收到5天了 还能退吗"), ClaimKind::Policy));
+    // Within the window a no is wrong, unless a refusal meets the question's conditions.
+    assert!(contradicted(
+        &check("不能退了", "收到第5天 没用过 还能退吗"),
+        ClaimKind::Policy
+    ));
+    let v = check("不能退", "收到第5天 用过了 还能退吗");
+    assert_eq!(v.verdict, Verdict::Pass, "{}", show(&v));
     // The fee of the order the question describes, by the shop's rule (满79包邮, else 7元).
     assert!(contradicted(&check("运费15元", "买个马克杯运费多少"), ClaimKind::Fee));
     assert!(!contradicted(&check("运费7元", "买个马克杯运费多少"), ClaimKind::Fee));

@@ -35,7 +35,7 @@ re!(
 );
 re!(
     RE_ELAPSED,
-    r"(?:收到|签收|到货|买了|拿到|到手)\s*(?:都|已经|有)?\s*([0-9一二两三四五六七八九十]{1,3})\s*天|([0-9一二两三四五六七八九十]{1,3})\s*天了"
+    r"(?:收到|签收|到货|买了|拿到|到手)\s*(?:都|已经|有|第)?\s*([0-9一二两三四五六七八九十]{1,3})\s*天|([0-9一二两三四五六七八九十]{1,3})\s*天了"
 );
 
 /// The time of day a question gives (minutes after midnight): `19:30`, `晚上七点半`, `下午5点`.
@@ -248,15 +248,24 @@ fn return_window(cx: &Ctx, subjects: &[usize]) -> Option<(i64, String)> {
 }
 
 /// A yes to "received N days ago, can I still return it" is wrong once N is past the
-/// return window (a fault of the shop is another matter: `keys` naming one are left alone).
-pub(super) fn past_window(cx: &Ctx, subjects: &[usize], keys: &HashSet<String>, affirms: bool) -> Option<Judged> {
+/// return window, a no while N is within it and no refusal (`refused`) applies (a fault of the shop is another matter: `keys` naming one are left alone).
+pub(super) fn past_window(
+    cx: &Ctx,
+    subjects: &[usize],
+    keys: &HashSet<String>,
+    affirms: bool,
+    refused: bool,
+) -> Option<Judged> {
     let asks_return = keys.contains("t:return") || keys.contains("c:no_reason") || keys.contains("t:exchange");
     if !asks_return || keys.iter().any(|k| k.starts_with("f:")) {
         return None;
     }
     let days = elapsed_days(&cx.p.question.s)?;
     let (window, iri) = return_window(cx, subjects)?;
-    if days <= window as f64 || !affirms {
+    // Within the window a no is wrong unless a refusal of the merchant meets the question's
+    // conditions (拆封, 已使用).
+    let within = days <= window as f64;
+    if within == affirms || (within && refused) {
         return None;
     }
     Some((
@@ -286,6 +295,7 @@ mod tests {
     fn days_since_receipt() {
         assert_eq!(elapsed_days("收到20天了 还能退吗"), Some(20.0));
         assert_eq!(elapsed_days("签收两天 能退吗"), Some(2.0));
+        assert_eq!(elapsed_days("收到第20天 还能退吗"), Some(20.0));
         assert_eq!(elapsed_days("都十天了还能退不"), Some(10.0));
         assert_eq!(elapsed_days("7天无理由吗"), None);
     }

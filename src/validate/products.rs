@@ -46,8 +46,19 @@ fn terms_with_variants(text: &str) -> Vec<String> {
             t.push(token);
         }
     }
+    // A variant numbered in words is the same variant ("一段" is "1段").
+    for c in RE_VARIANT_CN.captures_iter(&folded) {
+        if let Some(n) = super::text::parse_num(&c[1]) {
+            let token = format!("{}{}", n, &c[2]);
+            if !t.contains(&token) {
+                t.push(token);
+            }
+        }
+    }
     t
 }
+
+re!(RE_VARIANT_CN, r"([一二两三四五六七八九十])(段|号|代|层|档|阶)");
 
 re!(RE_VARIANT, r"(?:^|[^0-9a-z.])([0-9]+(?:\.[0-9]+)?|[a-z]{1,3})(\p{Han})");
 

@@ -1028,7 +1028,10 @@ fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop, asked: &Co
             .or_else(|| asked::same_day(cx, &prop.subjects, affirms))
             .or_else(|| asked::service_hours(cx, affirms))
             .or_else(|| asked::threshold(cx, &prop.named_keys, affirms))
-            .or_else(|| asked::past_window(cx, &prop.subjects, &prop.named_keys, affirms));
+            .or_else(|| {
+                let refused = refusal(pf, prop).is_some();
+                asked::past_window(cx, &prop.subjects, &prop.named_keys, affirms, refused)
+            });
         if judged.is_some() {
             return judged;
         }

@@ -70,15 +70,22 @@ pub(super) fn check_price(cx: &Ctx, promos: &[PromoInfo], c: &Candidate, m: &Men
 /// 满减 of the merchant's promotions), not one of them.
 fn asked_total(cx: &Ctx, promos: &[PromoInfo], v: f64) -> Option<Outcome> {
     let q = &cx.p.question.s;
-    // The products the question joins ("气垫跟散粉"), each named alone.
-    let named: Vec<usize> = q
+    // The products the question joins ("气垫跟散粉"): a group where a product line is named.
+    let named: Vec<Vec<usize>> = q
         .split(['和', '跟', '加', '与', '+', '、'])
-        .filter_map(|part| match cx.fb.products.identify(part).as_slice() {
-            [one] => Some(*one),
-            _ => None,
-        })
+        .map(|part| cx.fb.products.identify(part))
+        .filter(|g| !g.is_empty())
         .collect();
-    let [a, b] = named.as_slice() else { return None };
+    let [ga, gb] = named.as_slice() else { return None };
+    let sums: Vec<f64> = ga
+        .iter()
+        .flat_map(|&a| gb.iter().filter(move |&&b| b != a).map(move |&b| (a, b)))
+        .filter_map(|(a, b)| Some(cx.fb.price(a)? + cx.fb.price(b)?))
+        .collect();
+    let (&[a], &[b]) = (ga.as_slice(), gb.as_slice()) else {
+        // Several products per part: an amount that is one of their sums holds.
+        return sums.iter().any(|s| (s - v).abs() < 0.011).then(|| supported(None));
+    };
     if a == b {
         return None;
     }
@@ -86,7 +93,7 @@ fn asked_total(cx: &Ctx, promos: &[PromoInfo], v: f64) -> Option<Outcome> {
     if money != 1 || !SUM_CUES.iter().any(|w| q.contains(w)) {
         return None;
     }
-    let sum = cx.fb.price(*a)? + cx.fb.price(*b)?;
+    let sum = cx.fb.price(a)? + cx.fb.price(b)?;
     let close = |x: f64| (x - v).abs() < 0.011;
     let less = deduction_pairs(cx, promos)
         .into_iter()

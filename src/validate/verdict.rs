@@ -197,9 +197,13 @@ fn check_candidate(k: &Checker, cx: &Ctx, c: &Candidate) -> Option<Checked> {
 /// values, and everything else as a shop value.
 fn check_value(k: &Checker, cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
     match &m.val {
-        Val::Money(v) if fee_claim(cx, c, m) => order_fee(cx, *v).unwrap_or_else(|| match m.key {
-            None => check_price(cx, &k.promos, c, m, *v),
-            Some(_) => check_shop_value(cx, c, m),
+        Val::Money(v) if fee_claim(cx, c, m) => order_fee(cx, *v).unwrap_or_else(|| {
+            // A bare amount answering a fee question is a fee ("成都 要运费吗" — "6块").
+            let fee = Mention {
+                key: Some("shipping_fee".to_string()),
+                ..m.clone()
+            };
+            check_shop_value(cx, c, &fee)
         }),
         Val::Money(v) if matches!(m.key.as_deref(), None | Some("price" | "total")) => {
             check_price(cx, &k.promos, c, m, *v)
