@@ -6,7 +6,7 @@ use super::candidate::{Candidate, ClauseScan, PromoClaim, What};
 use super::context::{Ctx, Outcome, clause_text, contradicted, supported, unverifiable};
 use super::facts::FactBase;
 use super::mentions::{Val, mentions, same_value};
-use super::text::{DateMention, Stance, coverage, segment, term_set};
+use super::text::{ANY_PRODUCT, DateMention, Stance, coverage, segment, term_set};
 use crate::pipeline::ClaimKind;
 use crate::store::merchant::PromotionStatus;
 use chrono::{DateTime, Datelike, FixedOffset};
@@ -248,9 +248,14 @@ pub(super) fn product_excluded(cx: &Ctx, promo: usize, product: usize) -> bool {
             let clause = &desc[cl.clone()];
             for marker in EXCLUSION_MARKERS {
                 if let Some(pos) = clause.find(marker) {
-                    let cond = term_set(&desc[start.max(cl.start)..cl.start + pos]);
-                    if !cond.is_empty() && coverage(&cond, &pterms) >= 0.6 {
-                        return true;
+                    // A list of products left out ("A、B和C不参与"): each item on its own.
+                    let listed = &desc[start.max(cl.start)..cl.start + pos];
+                    for item in listed.split(['、', '和', '及', '/']) {
+                        let mut cond = term_set(item);
+                        cond.retain(|t| !ANY_PRODUCT.contains(&t.as_str()));
+                        if !cond.is_empty() && coverage(&cond, &pterms) >= 0.6 {
+                            return true;
+                        }
                     }
                 }
             }

@@ -15,7 +15,7 @@ use super::context::Ctx;
 use super::facts::{FactBase, Scope, product_text};
 use super::lexicon::Vocab;
 use super::promotions::{PromoInfo, named_promos, product_excluded};
-use super::text::{Stance, exceptions, neg_marker, stance, strip_exceptions};
+use super::text::{ANY_PRODUCT, Stance, exceptions, neg_marker, stance, strip_exceptions};
 use crate::pipeline::{Claim, ClaimKind, ClaimStatus};
 use crate::store::merchant::{Availability, PromotionStatus};
 use chrono::Datelike;
@@ -161,13 +161,9 @@ const FUNCTION_WORDS: &[&str] = &[
     "晚上",
     "早上",
     "中午",
-    // Any product or promotion: "已使用的商品不支持…" holds for whatever product is asked
-    // about, "活动已经结束了" speaks of the promotion asked about.
+    // Any promotion: "活动已经结束了" speaks of the promotion asked about (any product:
+    // `ANY_PRODUCT`).
     "活动",
-    "商品",
-    "产品",
-    "宝贝",
-    "东西",
 ];
 
 /// Characters that never join a run of single characters into a word (function characters
@@ -314,7 +310,7 @@ pub(super) fn content(s: &str, v: &Vocab, names: &[String]) -> Content {
         .map(|(_, n)| n.to_string())
         .collect();
     for w in words(&blanked) {
-        if !FUNCTION_WORDS.contains(&w.as_str()) {
+        if !FUNCTION_WORDS.contains(&w.as_str()) && !ANY_PRODUCT.contains(&w.as_str()) {
             c.keys.insert(w);
         }
     }

@@ -365,6 +365,9 @@ const AFF_MARKERS: &[&str] = &[
     "享受",
 ];
 
+/// Words for any product: a rule on "定制商品" is a rule on what is 定制.
+pub(super) const ANY_PRODUCT: &[&str] = &["商品", "产品", "宝贝", "东西"];
+
 /// The parenthesised exceptions of a text, inside their parentheses ("新疆、西藏不支持改顺丰"
 /// of "…补差价8元（新疆、西藏不支持改顺丰）").
 pub(super) fn exceptions(s: &str) -> Vec<&str> {
