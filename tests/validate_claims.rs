@@ -624,6 +624,13 @@ fn promotion_claims() {
     assert!(contradicted(&v, ClaimKind::Promotion), "{}", show(&v));
     let v = check_at("能", "水壶能参加秋季满200减25吗", "2026-09-05T12:00:00+08:00");
     assert_eq!(v.verdict, Verdict::Pass, "{}", show(&v));
+    // A promotion asked about by its kind alone (满减: the `promotion_kind` vocabulary).
+    let v = check_at("能", "马克杯参加满减吗", "2026-09-05T12:00:00+08:00");
+    assert!(contradicted(&v, ClaimKind::Promotion), "{}", show(&v));
+    let v = check_at("可以", "水壶参加满减吗", "2026-09-05T12:00:00+08:00");
+    assert_eq!(v.verdict, Verdict::Pass, "{}", show(&v));
+    let v = check_at("可以", "水壶参加满减吗", "2026-10-01T12:00:00+08:00");
+    assert!(contradicted(&v, ClaimKind::Promotion), "{}", show(&v));
     let v = check("全店每满200减30，上不封顶。", "满减多少");
     assert!(contradicted(&v, ClaimKind::Promotion), "{}", show(&v));
     let v = check("全店每满200减25，上不封顶。", "满减多少");

@@ -130,6 +130,8 @@ pub(super) struct Vocab {
     pub(super) stock: Words,
     /// Promotion states (`running`, `started`, `ended`, `upcoming`, `takes_part`).
     pub(super) promotion: Words,
+    /// Kinds of promotion named without naming one (`deduction`: 满减).
+    pub(super) promotion_kind: Words,
     /// Who pays (`buyer`, `shop`, `insurance`, `pays`, `buyer_pays`).
     pub(super) payer: Words,
     /// What a duration is the length of (`ship`, `refund`…; broader `attribute`).
@@ -180,6 +182,7 @@ impl Vocab {
         Vocab {
             stock: Words::new(v, "stock"),
             promotion: Words::new(v, "promotion_state"),
+            promotion_kind: Words::new(v, "promotion_kind"),
             payer: Words::new(v, "payer"),
             duration: Words::new(v, "duration_role"),
             amount: Words::new(v, "amount_role"),

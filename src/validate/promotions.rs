@@ -16,7 +16,7 @@ use std::collections::HashSet;
 #[derive(Debug, Clone)]
 pub(super) struct PromoInfo {
     /// Index into `MerchantFacts::promotions`.
-    idx: usize,
+    pub(super) idx: usize,
     /// Terms of its name.
     name_terms: HashSet<String>,
     /// Terms of its description.

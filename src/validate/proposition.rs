@@ -1091,7 +1091,10 @@ fn judge(cx: &Ctx, pf: &PropFacts, promos: &[PromoInfo], prop: &Prop, asked: &Co
 /// 吗", "刻字礼盒能算进满300减40里吗"): yes holds while the promotion runs at the question's
 /// time and takes in the products asked about.
 fn promo_reply(cx: &Ctx, promos: &[PromoInfo], prop: &Prop) -> Option<Judged> {
-    let &(_, i) = named_promos(cx, promos, &cx.p.question.s).first()?;
+    let i = match named_promos(cx, promos, &cx.p.question.s).first() {
+        Some(&(_, i)) => i,
+        None => promo_of_kind(cx, promos, &prop.subjects)?,
+    };
     let pr = &cx.fb.facts.promotions[i];
     let status = pr.status(cx.at);
     let left_out = prop.subjects.iter().copied().find(|&p| product_excluded(cx, i, p));
@@ -1115,6 +1118,27 @@ fn promo_reply(cx: &Ctx, promos: &[PromoInfo], prop: &Prop) -> Option<Judged> {
         (PromotionStatus::Active, None) => Some("正在进行".to_string()),
     };
     Some((ClaimStatus::Contradicted, expected, iri, ClaimKind::Promotion))
+}
+
+/// The promotion a question means by its kind alone ("参加满减吗"): a running one of that kind
+/// that takes in the products asked about, else a running one, else the first of the kind.
+fn promo_of_kind(cx: &Ctx, promos: &[PromoInfo], subjects: &[usize]) -> Option<usize> {
+    if !cx.fb.lex.vocab.promotion_kind.has(&cx.p.question.s, "deduction") {
+        return None;
+    }
+    let of_kind: Vec<usize> = promos
+        .iter()
+        .filter(|p| p.pairs.iter().any(|v| matches!(v, super::mentions::Val::Pair { .. })))
+        .map(|p| p.idx)
+        .collect();
+    let running = |&&i: &&usize| cx.fb.facts.promotions[i].status(cx.at) == PromotionStatus::Active;
+    of_kind
+        .iter()
+        .filter(running)
+        .find(|&&i| !subjects.iter().any(|&p| product_excluded(cx, i, p)))
+        .or_else(|| of_kind.iter().find(running))
+        .or_else(|| of_kind.first())
+        .copied()
 }
 
 /// A bare yes or no to a stock question, against the offers of the products asked about.
