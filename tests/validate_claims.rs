@@ -327,7 +327,7 @@ fn facts() -> MerchantFacts {
         promotions: vec![Promotion {
             iri: format!("{M}/promo/autumn"),
             name: "秋季满200减25".to_string(),
-            description: Some("活动时间：2026年9月1日00:00至9月10日23:59。全店每满200元减25元；亚麻衬衫、竹制砧板和陶瓷马克杯不参与。".to_string()),
+            description: Some("活动时间：2026年9月1日00:00至9月10日23:59。全店每满200元减25元；亚麻衬衫、竹制砧板和售罄商品不参与。".to_string()),
             valid_from: Some(at("2026-09-01T00:00:00+08:00")),
             valid_through: Some(at("2026-09-10T23:59:59+08:00")),
             is_event: false,
@@ -619,7 +619,10 @@ fn a_variant_written_with_its_unit_names_the_product() {
 
 #[test]
 fn promotion_claims() {
-    // A product of a list left out ("A、B和C不参与") does not take part.
+    // A product of a list left out ("A、B和C不参与") does not take part, nor one left out by its
+    // availability (售罄商品: the mug is out of stock).
+    let v = check_at("能", "竹制砧板能参加秋季满200减25吗", "2026-09-05T12:00:00+08:00");
+    assert!(contradicted(&v, ClaimKind::Promotion), "{}", show(&v));
     let v = check_at("能", "马克杯能参加秋季满200减25吗", "2026-09-05T12:00:00+08:00");
     assert!(contradicted(&v, ClaimKind::Promotion), "{}", show(&v));
     let v = check_at("能", "水壶能参加秋季满200减25吗", "2026-09-05T12:00:00+08:00");

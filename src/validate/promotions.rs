@@ -8,7 +8,7 @@ use super::facts::FactBase;
 use super::mentions::{Val, mentions, same_value};
 use super::text::{ANY_PRODUCT, DateMention, Stance, coverage, segment, term_set};
 use crate::pipeline::ClaimKind;
-use crate::store::merchant::PromotionStatus;
+use crate::store::merchant::{Availability, PromotionStatus};
 use chrono::{DateTime, Datelike, FixedOffset};
 use std::collections::HashSet;
 
@@ -225,6 +225,19 @@ pub(super) fn check_presale_date(cx: &Ctx, c: &Candidate, d: &DateMention) -> Op
 /// Words of a promotion's description that exclude what precedes them ("特价商品不参与").
 const EXCLUSION_MARKERS: &[&str] = &["不参与", "不参加", "除外", "不适用", "不可用", "不能用"];
 
+/// Whether a text names the product's availability as a class of products ("预售商品").
+fn availability_named(cx: &Ctx, text: &str, product: usize) -> bool {
+    let Some(offer) = cx.fb.facts.products.get(product).and_then(|p| p.offer.as_ref()) else {
+        return false;
+    };
+    let notation = match offer.availability {
+        Availability::PreOrder => "preorder",
+        Availability::OutOfStock => "out_of_stock",
+        Availability::InStock | Availability::Unknown => return false,
+    };
+    cx.fb.lex.vocab.stock.has(text, notation)
+}
+
 /// Whether a promotion leaves a product out: not among its listed items, or named before an
 /// exclusion in its description.
 pub(super) fn product_excluded(cx: &Ctx, promo: usize, product: usize) -> bool {
@@ -251,6 +264,10 @@ pub(super) fn product_excluded(cx: &Ctx, promo: usize, product: usize) -> bool {
                     // A list of products left out ("A、B和C不参与"): each item on its own.
                     let listed = &desc[start.max(cl.start)..cl.start + pos];
                     for item in listed.split(['、', '和', '及', '/']) {
+                        // "预售商品不参与": left out by its availability.
+                        if availability_named(cx, item, product) {
+                            return true;
+                        }
                         let mut cond = term_set(item);
                         cond.retain(|t| !ANY_PRODUCT.contains(&t.as_str()));
                         if !cond.is_empty() && coverage(&cond, &pterms) >= 0.6 {
