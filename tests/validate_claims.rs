@@ -228,7 +228,8 @@ fn facts() -> MerchantFacts {
         ],
     );
     kettle.description = Some("304不锈钢内胆，一键保温。".to_string());
-    let mug = product(
+    kettle.category = Some("家电/水壶".to_string());
+    let mut mug = product(
         "mug",
         "陶瓷马克杯 350ml",
         39.0,
@@ -236,6 +237,7 @@ fn facts() -> MerchantFacts {
         None,
         &[("容量", "350ml"), ("材质", "陶瓷")],
     );
+    mug.category = Some("餐具/杯子".to_string());
     let mut shirt = product(
         "shirt",
         "亚麻衬衫",
@@ -615,6 +617,15 @@ fn a_variant_written_with_its_unit_names_the_product() {
         "1.6米的白橡木餐桌有货吗",
     );
     assert!(contradicted(&v, ClaimKind::Price), "{}", show(&v));
+}
+
+#[test]
+fn an_attribute_value_of_another_category_is_invented_here() {
+    // 1800W is the kettle's; the mug has no power at all.
+    let v = check("陶瓷马克杯的功率是1800W。", "马克杯功率多少");
+    assert!(v.unsupported.iter().any(|f| f.text.contains("1800W")), "{}", show(&v));
+    let v = check("不锈钢电热水壶的功率是1800W。", "水壶功率多少");
+    assert_eq!(v.verdict, Verdict::Pass, "{}", show(&v));
 }
 
 #[test]

@@ -83,14 +83,24 @@ pub(super) fn check_attribute(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
             None => all_contra = false,
         }
     }
-    let written_anywhere = fb
-        .sentences
-        .iter()
-        .any(|f| f.scope != Scope::General && f.mentions.iter().any(equal));
+    // Written for a product of another category (the hair dryer's 1600W for a foundation) is
+    // not written for these; shop-wide, for a product of the same category or one the answer
+    // or question names, it may be.
+    let category = |p: usize| fb.facts.products.get(p).and_then(|x| x.category.as_deref());
+    let named = |p: usize| cx.p.answer_products.contains(&p) || cx.p.question_products.contains(&p);
+    let kin = |p: usize| {
+        named(p)
+            || c.subjects
+                .iter()
+                .any(|&s| category(s).is_none() || category(s) == category(p))
+    };
+    let written_anywhere = fb.sentences.iter().any(|f| {
+        f.scope != Scope::General && f.mentions.iter().any(equal) && f.single_product().is_none_or(|p| kin(p))
+    });
     match expected {
         Some((e, iri)) if all_contra && !c.in_question => contradicted(e, Some(iri)),
         // A keyed value (容量, 功率, 保质期) of a product none of whose facts has one, written
-        // nowhere in the merchant's knowledge: invented.
+        // nowhere in the merchant's knowledge that could speak of it: invented.
         None if m.key.is_some() && !c.in_question && !written_anywhere => unsupported(),
         _ => unverifiable(),
     }
