@@ -94,9 +94,10 @@ pub(super) fn check_attribute(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
                 .iter()
                 .any(|&s| category(s).is_none() || category(s) == category(p))
     };
-    let written_anywhere = fb.sentences.iter().any(|f| {
-        f.scope != Scope::General && f.mentions.iter().any(equal) && f.single_product().is_none_or(|p| kin(p))
-    });
+    let written_anywhere = fb
+        .sentences
+        .iter()
+        .any(|f| f.scope != Scope::General && f.mentions.iter().any(equal) && f.single_product().is_none_or(&kin));
     match expected {
         Some((e, iri)) if all_contra && !c.in_question => contradicted(e, Some(iri)),
         // A keyed value (容量, 功率, 保质期) of a product none of whose facts has one, written
