@@ -8,6 +8,7 @@
 use super::context::Ctx;
 use super::facts::Scope;
 use super::text::parse_num;
+use super::values::parse_hhmm;
 use crate::pipeline::{ClaimKind, ClaimStatus};
 use std::collections::HashSet;
 
@@ -104,31 +105,41 @@ pub(super) fn service_hours(cx: &Ctx, affirms: bool) -> Option<Judged> {
         return None;
     }
     let at = time_of_day(q)?;
-    let org = &cx.fb.facts.org;
-    let minutes = |t: &str| {
-        let (h, m) = t.split_once(':')?;
-        Some(h.parse::<u32>().ok()? * 60 + m.parse::<u32>().ok()?)
-    };
-    let hours: Vec<(u32, u32)> = org
-        .hours
-        .iter()
-        .filter_map(|(o, c)| Some((minutes(o)?, minutes(c)?)))
-        .collect();
+    let hours = desk_hours(cx);
     if hours.is_empty() {
         return None;
     }
-    let open = hours.iter().any(|&(o, c)| o <= at && at < c);
+    Some(hours_judged(
+        cx,
+        hours.iter().any(|&(o, c)| o <= at && at < c) == affirms,
+    ))
+}
+
+/// The service desk's hours (opens, closes), in minutes after midnight.
+fn desk_hours(cx: &Ctx) -> Vec<(u32, u32)> {
+    cx.fb
+        .facts
+        .org
+        .hours
+        .iter()
+        .filter_map(|(o, c)| Some((parse_hhmm(o)?, parse_hhmm(c)?)))
+        .collect()
+}
+
+/// A claim about the service hours, supported or contradicted by them.
+fn hours_judged(cx: &Ctx, holds: bool) -> Judged {
+    let org = &cx.fb.facts.org;
     let iri = Some(org.iri.clone());
-    if open == affirms {
-        return Some((ClaimStatus::Supported, None, iri, ClaimKind::Hours));
+    if holds {
+        return (ClaimStatus::Supported, None, iri, ClaimKind::Hours);
     }
     let written: Vec<String> = org.hours.iter().map(|(o, c)| format!("{o}-{c}")).collect();
-    Some((
+    (
         ClaimStatus::Contradicted,
         Some(format!("客服在线时间{}", written.join("、"))),
         iri,
         ClaimKind::Hours,
-    ))
+    )
 }
 
 /// Words that make a time of day the end of the service hours ("晚上10点下班", "到9点"), and
@@ -149,29 +160,13 @@ pub(super) fn service_time(cx: &Ctx, clause: &str) -> Option<Judged> {
     if !closes && !OPENS.iter().any(|w| c.contains(w)) {
         return None;
     }
-    let org = &cx.fb.facts.org;
-    let minutes = |t: &str| {
-        let (h, m) = t.split_once(':')?;
-        Some(h.parse::<u32>().ok()? * 60 + m.parse::<u32>().ok()?)
-    };
-    let ends: Vec<u32> = org
-        .hours
-        .iter()
-        .filter_map(|(o, cl)| minutes(if closes { cl } else { o }))
-        .collect();
-    if ends.is_empty() {
+    let hours = desk_hours(cx);
+    if hours.is_empty() {
         return None;
     }
-    let iri = Some(org.iri.clone());
-    if ends.contains(&at) {
-        return Some((ClaimStatus::Supported, None, iri, ClaimKind::Hours));
-    }
-    let written: Vec<String> = org.hours.iter().map(|(o, cl)| format!("{o}-{cl}")).collect();
-    Some((
-        ClaimStatus::Contradicted,
-        Some(format!("客服在线时间{}", written.join("、"))),
-        iri,
-        ClaimKind::Hours,
+    Some(hours_judged(
+        cx,
+        hours.iter().any(|&(o, c)| at == if closes { c } else { o }),
     ))
 }
 

@@ -83,9 +83,22 @@ pub(super) fn check_attribute(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
             None => all_contra = false,
         }
     }
-    // Written for a product of another category (the hair dryer's 1600W for a foundation) is
-    // not written for these; shop-wide, for a product of the same category or one the answer
-    // or question names, it may be.
+    let written_anywhere = written_for_kin(cx, c, &equal);
+    match expected {
+        Some((e, iri)) if all_contra && !c.in_question => contradicted(e, Some(iri)),
+        // A keyed value (容量, 功率, 保质期) of a product none of whose facts has one, written
+        // nowhere in the merchant's knowledge that could speak of it: invented.
+        None if m.key.is_some() && !c.in_question && !written_anywhere => unsupported(),
+        _ => unverifiable(),
+    }
+}
+
+/// Whether a value is written in the merchant's knowledge where it could speak of the
+/// claim's products: shop-wide, or for a product of the same category or one the answer or
+/// question names. Written only for a product of another category (the hair dryer's 1600W
+/// for a foundation), it is not.
+fn written_for_kin(cx: &Ctx, c: &Candidate, equal: &impl Fn(&Mention) -> bool) -> bool {
+    let fb = cx.fb;
     let category = |p: usize| fb.facts.products.get(p).and_then(|x| x.category.as_deref());
     let named = |p: usize| cx.p.answer_products.contains(&p) || cx.p.question_products.contains(&p);
     let kin = |p: usize| {
@@ -94,17 +107,9 @@ pub(super) fn check_attribute(cx: &Ctx, c: &Candidate, m: &Mention) -> Outcome {
                 .iter()
                 .any(|&s| category(s).is_none() || category(s) == category(p))
     };
-    let written_anywhere = fb
-        .sentences
+    fb.sentences
         .iter()
-        .any(|f| f.scope != Scope::General && f.mentions.iter().any(equal) && f.single_product().is_none_or(&kin));
-    match expected {
-        Some((e, iri)) if all_contra && !c.in_question => contradicted(e, Some(iri)),
-        // A keyed value (容量, 功率, 保质期) of a product none of whose facts has one, written
-        // nowhere in the merchant's knowledge that could speak of it: invented.
-        None if m.key.is_some() && !c.in_question && !written_anywhere => unsupported(),
-        _ => unverifiable(),
-    }
+        .any(|f| f.scope != Scope::General && f.mentions.iter().any(equal) && f.single_product().is_none_or(&kin))
 }
 
 /// Characters that end a colour word going backwards from 色 ("选雾粉色" → 雾粉).

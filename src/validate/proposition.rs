@@ -764,13 +764,14 @@ fn props(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> Vec<Prop> {
     };
     let mut out = Vec::new();
     let mut any_content = false;
-    let (asking, says_more) = shape(cx, pf, q_content);
+    let mut owns = clause_contents(cx, pf).into_iter();
+    let (asking, says_more) = shape(cx, owns.as_slice(), q_content);
     for (si, st) in p.sents.iter().enumerate() {
         for (ci, cl) in st.clauses.iter().enumerate() {
             let clause = &p.norm.s[cl.clone()];
             let valued = valued(cx, cl);
             let typed = valued || p.candidates.iter().any(|c| c.sentence == si && c.clause == ci);
-            let own = content(clause, v, &pf.name_words);
+            let Some(own) = owns.next() else { break };
             let own_words = own.keys.iter().any(|k| !k.starts_with("r:"));
             let c = own.in_context(q_content);
             // A condition or an instruction to the shopper asserts nothing ("买3个的话直接拍").
@@ -797,15 +798,9 @@ fn props(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> Vec<Prop> {
                 // An opener ("可以的亲，…") whose reply goes on: what follows carries the claim, and
                 // the opener answers only to a refusal or the question's numbers.
                 prop.opener = !own_words && c.promo_states.is_empty() && says_more;
-                if prop.opener && quoting(cx, pf) {
-                    continue;
+                if !(prop.opener && quoting(cx, pf)) {
+                    out.push(with_reply_state(prop, &c, clause, v));
                 }
-                // The state the reply writes is its claim ("已经结束了" to "还能用吗").
-                if !c.promo_states.is_empty() {
-                    prop.polarity = reply_polarity(clause, v);
-                    prop.content.promo_states = c.promo_states.clone();
-                }
-                out.push(prop);
                 continue;
             }
             // Restating a shopper's statement claims nothing ("订单…钱还没到").
@@ -845,7 +840,28 @@ fn valued(cx: &Ctx, cl: &Range<usize>) -> bool {
 
 /// The answer's shape: whether it asks (or echoes the question: then it is no bare reply),
 /// and whether it says more than a bare yes or no (then what follows is the claim).
-fn shape(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> (bool, bool) {
+/// Each clause's content, read once, in answer order.
+fn clause_contents(cx: &Ctx, pf: &PropFacts) -> Vec<Content> {
+    let p = cx.p;
+    p.sents
+        .iter()
+        .flat_map(|st| &st.clauses)
+        .map(|cl| content(&p.norm.s[cl.clone()], &cx.fb.lex.vocab, &pf.name_words))
+        .collect()
+}
+
+/// A reply's proposition with the promotion state the reply writes: that state is its claim
+/// ("已经结束了" to "还能用吗"), in the reply's own polarity.
+fn with_reply_state(mut prop: Prop, c: &Content, clause: &str, v: &Vocab) -> Prop {
+    if !c.promo_states.is_empty() {
+        prop.polarity = reply_polarity(clause, v);
+        prop.content.promo_states = c.promo_states.clone();
+    }
+    prop
+}
+
+/// `owns`: each clause's content, in answer order.
+fn shape(cx: &Ctx, owns: &[Content], q_content: &Content) -> (bool, bool) {
     let p = cx.p;
     let v = &cx.fb.lex.vocab;
     let clauses = || {
@@ -853,11 +869,12 @@ fn shape(cx: &Ctx, pf: &PropFacts, q_content: &Content) -> (bool, bool) {
             .iter()
             .flat_map(|st| &st.clauses)
             .map(|cl| (cl, &p.norm.s[cl.clone()]))
+            .zip(owns)
     };
-    let asking = clauses().any(|(_, clause)| asks(clause));
+    let asking = clauses().any(|((_, clause), _)| asks(clause));
     let says_more = clauses()
-        .filter(|(_, clause)| !bare_reply(clause, v))
-        .any(|(cl, clause)| valued(cx, cl) || !content(clause, v, &pf.name_words).keys.is_subset(&q_content.keys));
+        .filter(|((_, clause), _)| !bare_reply(clause, v))
+        .any(|((cl, _), own)| valued(cx, cl) || !own.keys.is_subset(&q_content.keys));
     (asking, says_more)
 }
 

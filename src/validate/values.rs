@@ -549,7 +549,7 @@ fn hhmm(m: u32) -> String {
 }
 
 /// `HH:MM` as minutes after midnight.
-fn parse_hhmm(s: &str) -> Option<u32> {
+pub(super) fn parse_hhmm(s: &str) -> Option<u32> {
     let (h, m) = s.split_once(':')?;
     Some(h.trim().parse::<u32>().ok()? * 60 + m.get(..2)?.parse::<u32>().ok()?)
 }
